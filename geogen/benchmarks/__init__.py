@@ -1,0 +1,1 @@
+"""Benchmarks behind `geogen benchmark NAME`: one module each, with ``main(argv) -> int``."""
