@@ -1,0 +1,55 @@
+"""ConvNeXt block around a PONITA convolution, with optional adaptive-norm conditioning."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from geogen.nn.ponita.conv import SeparableConv
+from geogen.nn.ponita.edges import PairEdges
+
+__all__ = ["ConvNeXtBlock"]
+
+
+class ConvNeXtBlock(nn.Module):
+    """x + γ ⊙ Linear(GELU(Linear(modulate(LayerNorm(conv(x)), cond)))).
+
+    Args:
+        channels: feature channels C.
+        basis_dim: number of kernel basis functions.
+        fibre: mix over orientations inside the convolution.
+        widening_factor: hidden width of the point-wise MLP is ``widening_factor * C``.
+        layer_scale: initial γ (None = no layer scale).
+        cond_channels: width of the conditioning vector (0 = none); it produces a per-node
+            scale and shift of the normalised features (zero-initialised, so an untrained
+            conditioning path leaves the block unchanged).
+        edge_chunk_size: see :class:`SeparableConv`.
+
+    Shapes:
+        x: [N, O, C]; cond: [N, cond_channels]; output: [N, O, C]
+    """
+
+    def __init__(self, *, channels: int, basis_dim: int, fibre: bool, widening_factor: int = 4,
+                 layer_scale: float | None = None, cond_channels: int = 0,
+                 edge_chunk_size: int | None = None) -> None:
+        super().__init__()
+        self.conv = SeparableConv(channels=channels, basis_dim=basis_dim, fibre=fibre, edge_chunk_size=edge_chunk_size)
+        self.norm = nn.LayerNorm(channels)
+        self.mlp = nn.Sequential(nn.Linear(channels, widening_factor * channels), nn.GELU(),
+                                 nn.Linear(widening_factor * channels, channels))
+        self.layer_scale = nn.Parameter(torch.full((channels,), layer_scale)) if layer_scale else None
+        self.modulation = nn.Linear(cond_channels, 2 * channels) if cond_channels else None
+        if self.modulation is not None:
+            nn.init.zeros_(self.modulation.weight)
+            nn.init.zeros_(self.modulation.bias)
+
+    def forward(self, x: torch.Tensor, basis: torch.Tensor, fibre_basis: torch.Tensor | None,
+                edges: PairEdges, sigma: torch.Tensor | None, cond: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.norm(self.conv(x, basis, fibre_basis, edges, sigma))
+        if self.modulation is not None and cond is not None:
+            scale, shift = self.modulation(cond).unsqueeze(1).chunk(2, dim=-1)  # each [N, 1, C]
+            h = h * (1 + scale) + shift
+        h = self.mlp(h)
+        if self.layer_scale is not None:
+            h = h * self.layer_scale
+        return x + h

@@ -1,0 +1,160 @@
+"""The two spaces PONITA convolves on: the fibre bundle R³×S² on a grid, and the point cloud R³."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.utils.checkpoint import checkpoint
+
+from geogen.nn.ponita.basis import KernelBasis, PolynomialCutoff
+from geogen.nn.ponita.edges import PairEdges
+from geogen.nn.ponita.invariants import fibre_bundle_invariants, orientation_invariants, pair_distance
+from geogen.nn.ponita.sphere_grid import antipodal_permutation, sphere_grid
+
+__all__ = ["SampledKernels", "FibreBundle", "PointCloud"]
+
+
+@dataclass
+class SampledKernels:
+    """Everything the convolutions share within one forward pass.
+
+    Shapes:
+        basis: [E, O, K]; fibre_basis: [O, O, K] or None; sigma: [O] or None; rel: [E, 3]
+    """
+
+    edges: PairEdges
+    basis: torch.Tensor
+    fibre_basis: torch.Tensor | None
+    sigma: torch.Tensor | None
+    rel: torch.Tensor
+
+
+def _sample(fn, inputs: torch.Tensor, chunk: int | None) -> torch.Tensor:
+    """fn(inputs) row-chunked with activation recomputation, so only the output is kept."""
+    if chunk is None or not torch.is_grad_enabled():
+        return fn(inputs)
+    return torch.cat([checkpoint(fn, part, use_reentrant=False) for part in inputs.split(chunk)])
+
+
+class FibreBundle(nn.Module):
+    """Features on a grid of ``num_ori`` orientations per point; exact in translations and
+    permutations, rotation-equivariant up to the grid's discretisation.
+
+    Args:
+        num_ori: grid size O (> 0). Even sizes give an antipodal grid (faster, see PairEdges).
+        hidden_dim, basis_dim, degree: kernel-basis MLP settings.
+        radius: smooth cutoff radius (None = no cutoff).
+        grid_seed: seed of the sphere grid.
+        edge_chunk_size: rows per chunk for memory-light basis sampling (None = all at once).
+    """
+
+    def __init__(self, *, num_ori: int, hidden_dim: int, basis_dim: int, degree: int, radius: float | None,
+                 grid_seed: int = 0, edge_chunk_size: int | None = None) -> None:
+        super().__init__()
+        grid = sphere_grid(num_ori, seed=grid_seed).to(torch.get_default_dtype())
+        self.register_buffer("grid", grid)
+        sigma = antipodal_permutation(grid)
+        self.register_buffer("sigma", sigma if sigma is not None else torch.empty(0, dtype=torch.long))
+        self.spatial_basis = KernelBasis(in_dim=2, hidden_dim=hidden_dim, basis_dim=basis_dim, degree=degree)
+        self.fibre_basis = KernelBasis(in_dim=1, hidden_dim=hidden_dim, basis_dim=basis_dim, degree=degree)
+        self.cutoff = PolynomialCutoff(radius)
+        self.edge_chunk_size = edge_chunk_size
+
+    @property
+    def num_orientations(self) -> int:
+        return self.grid.shape[0]
+
+    def lifted_channels(self, in_channels: int, in_vector_channels: int) -> int:
+        return in_channels + in_vector_channels
+
+    def lift(self, x: torch.Tensor | None, vec: torch.Tensor | None) -> torch.Tensor:
+        """Scalars are constant over the sphere, vectors become f(o) = vᵀo.
+
+        Shapes:
+            x: [N, C_s]; vec: [N, C_v, 3]; output: [N, O, C_s + C_v]
+        """
+        parts = []
+        if x is not None:
+            parts.append(x.unsqueeze(1).expand(-1, self.num_orientations, -1))
+        if vec is not None:
+            parts.append(torch.einsum("ncd,od->noc", vec, self.grid))
+        return torch.cat(parts, dim=-1)
+
+    def sample(self, pos: torch.Tensor, edges: PairEdges) -> SampledKernels:
+        sigma = self.sigma if self.sigma.numel() else None
+        if sigma is None:
+            edges = edges.expanded()
+        rel = pos[edges.src] - pos[edges.dst]  # [E, 3]
+        window = self.cutoff(pair_distance(rel))[:, None, None]  # [E, 1, 1]
+        invariants = fibre_bundle_invariants(rel, self.grid)  # [E, O, 2]
+        basis = _sample(self.spatial_basis, invariants, self.edge_chunk_size) * window  # [E, O, K]
+        fibre_basis = self.fibre_basis(orientation_invariants(self.grid))  # [O, O, K]
+        return SampledKernels(edges, basis, fibre_basis, sigma, rel)
+
+    def readout(self, signal: torch.Tensor, num_scalars: int, kernels: SampledKernels,
+                vec: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Scalars: mean over the sphere; vectors: mean of f(o)·o.
+
+        Shapes:
+            signal: [N, O, S + V]; output: [N, S], [N, V, 3]
+        """
+        scalar, vector = signal.split([num_scalars, signal.shape[-1] - num_scalars], dim=-1)
+        vectors = torch.einsum("nov,od->nvd", vector, self.grid) / self.num_orientations
+        return scalar.mean(dim=1), vectors
+
+
+class PointCloud(nn.Module):
+    """Features on points only (O = 1): kernels of the distance, vectors enter through their
+    invariants (norms and mutual dot products) and leave as Σ_j w_ij (x_j - x_i) plus a
+    node-wise mix of the input vectors — exactly E(3)-equivariant.
+
+    Args:
+        in_vector_channels, out_vector_channels: vector widths (for the readout weights).
+        hidden_dim, basis_dim, degree, radius: as in :class:`FibreBundle`.
+    """
+
+    def __init__(self, *, in_vector_channels: int, out_vector_channels: int, hidden_dim: int, basis_dim: int,
+                 degree: int, radius: float | None) -> None:
+        super().__init__()
+        self.spatial_basis = KernelBasis(in_dim=1, hidden_dim=hidden_dim, basis_dim=basis_dim, degree=degree)
+        self.cutoff = PolynomialCutoff(radius)
+        self.radial = nn.Linear(basis_dim, out_vector_channels, bias=False)
+        self.vector_mix = nn.Linear(out_vector_channels, in_vector_channels * out_vector_channels)
+        self.register_buffer("sigma", torch.zeros(1, dtype=torch.long))  # distance kernels are symmetric
+
+    num_orientations = 1
+
+    def lifted_channels(self, in_channels: int, in_vector_channels: int) -> int:
+        return in_channels + in_vector_channels * (in_vector_channels + 1) // 2
+
+    def lift(self, x: torch.Tensor | None, vec: torch.Tensor | None) -> torch.Tensor:
+        """Shapes: x [N, C_s]; vec [N, C_v, 3]; output [N, 1, C_s + C_v (C_v + 1) / 2]."""
+        parts = [] if x is None else [x]
+        if vec is not None:
+            rows, cols = torch.triu_indices(vec.shape[1], vec.shape[1], device=vec.device)
+            parts.append(torch.einsum("nad,nbd->nab", vec, vec)[:, rows, cols])  # Gram entries
+        return torch.cat(parts, dim=-1).unsqueeze(1)
+
+    def sample(self, pos: torch.Tensor, edges: PairEdges) -> SampledKernels:
+        rel = pos[edges.src] - pos[edges.dst]  # [E, 3]
+        dist = pair_distance(rel)
+        basis = self.spatial_basis(dist[:, None, None]) * self.cutoff(dist)[:, None, None]  # [E, 1, K]
+        return SampledKernels(edges, basis, None, self.sigma, rel)
+
+    def readout(self, signal: torch.Tensor, num_scalars: int, kernels: SampledKernels,
+                vec: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Shapes: signal [N, 1, S + V]; output [N, S], [N, V, 3]."""
+        scalar, gate = signal[:, 0].split([num_scalars, signal.shape[-1] - num_scalars], dim=-1)
+        edges = kernels.edges.expanded()
+        reverse = kernels.edges.has_reverse
+        basis = torch.cat([kernels.basis[:, 0], kernels.basis[reverse, 0]])  # [E_full, K]
+        rel = torch.cat([kernels.rel, -kernels.rel[reverse]])  # x_src - x_dst, [E_full, 3]
+        weight = self.radial(basis) * gate[edges.src]  # [E_full, V]
+        vectors = torch.zeros(gate.shape[0], gate.shape[1], 3, dtype=signal.dtype, device=signal.device)
+        vectors.index_add_(0, edges.dst, weight.unsqueeze(-1) * rel.unsqueeze(1))  # [N, V, 3]
+        if vec is not None:
+            mix = self.vector_mix(gate).view(-1, vec.shape[1], gate.shape[1])  # [N, C_v, V]
+            vectors = vectors + torch.einsum("ncd,ncv->nvd", vec, mix)
+        return scalar, vectors
