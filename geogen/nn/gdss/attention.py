@@ -1,0 +1,98 @@
+"""Graph multi-head attention over several adjacency channels (GDSS's GMH layer), batched.
+
+GDSS builds one attention module (three dense GCNs for query, key and value) per adjacency
+channel and loops over them. Here all channels and all three projections share one weight
+tensor and one normalised propagation matrix per channel, and edge quantities are kept packed
+as the strict upper triangle (see :class:`PairPacking`), so a layer is a handful of batched
+ops; :mod:`geogen.nn.gdss.official` maps the official per-channel weights onto it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from geogen.nn.gdss.dense_ops import PairPacking, gcn_normalize_looped, mask_nodes
+from geogen.nn.gdss.mlp import MLP
+
+__all__ = ["GraphAttentionLayer"]
+
+
+class GraphAttentionLayer(nn.Module):
+    """One GMH layer: per-channel GCN attention, then MLPs on node and edge features.
+
+    Args:
+        num_linears: depth of the edge MLP.
+        in_dim: node feature size ``F``.
+        attn_dim: query/key size (split over ``num_heads``).
+        out_dim: value size (also the score normaliser ``sqrt(out_dim)``, as in GDSS).
+        in_channels: adjacency channels ``C_in``; out_channels: ``C_out``.
+        num_heads: attention heads.
+        compute_nodes: False skips the value path (the last layer of ScoreNetworkA only
+            needs the edge output), which changes no output that is used.
+
+    Shapes:
+        x ``[B, N, F]``, adj ``[B, P, C_in]`` packed symmetric channels, mask ``[B, N]``,
+        pair_mask ``[B, P, 1]`` -> x_out ``[B, N, out_dim]`` (or None), adj_out ``[B, P, C_out]``.
+    """
+
+    def __init__(self, *, num_linears: int, in_dim: int, attn_dim: int, out_dim: int,
+                 in_channels: int, out_channels: int, num_heads: int = 4,
+                 compute_nodes: bool = True) -> None:
+        super().__init__()
+        if attn_dim % num_heads:
+            raise ValueError(f"attn_dim {attn_dim} is not divisible by num_heads {num_heads}")
+        self.attn_dim, self.out_dim, self.num_heads = attn_dim, out_dim, num_heads
+        self.in_channels = in_channels
+        self.compute_nodes = compute_nodes
+        width = 2 * attn_dim + out_dim
+        self.weight = nn.Parameter(torch.empty(in_channels, in_dim, width))
+        self.bias = nn.Parameter(torch.zeros(in_channels, width))
+        hidden = 2 * max(in_channels, out_channels)
+        self.edge_mlp = MLP(num_layers=num_linears, input_dim=2 * in_channels, hidden_dim=hidden,
+                            output_dim=out_channels)
+        self.node_mlp = MLP(num_layers=2, input_dim=in_channels * out_dim, hidden_dim=hidden,
+                            output_dim=out_dim)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        # Glorot-uniform per projection, as the GDSS GCNs are initialised.
+        bound_qk = math.sqrt(6.0 / (self.weight.shape[1] + self.attn_dim))
+        bound_v = math.sqrt(6.0 / (self.weight.shape[1] + self.out_dim))
+        with torch.no_grad():
+            self.weight[..., : 2 * self.attn_dim].uniform_(-bound_qk, bound_qk)
+            self.weight[..., 2 * self.attn_dim:].uniform_(-bound_v, bound_v)
+            self.bias.zero_()
+
+    def forward(self, x: Tensor, adj: Tensor, mask: Tensor, pairs: PairPacking,
+                pair_mask: Tensor) -> tuple[Tensor | None, Tensor]:
+        batch, nodes, _ = x.shape
+        qk = 2 * self.attn_dim
+        weight = self.weight if self.compute_nodes else self.weight[..., :qk]
+        bias = self.bias if self.compute_nodes else self.bias[:, :qk]
+        propagation = gcn_normalize_looped(pairs.unpack(adj, diagonal=1.0))  # [B, C, N, N]
+        projected = torch.einsum("bnf,cfw->bcnw", x, weight)  # [B, C, N, W]
+        hidden = propagation @ projected + bias.unsqueeze(1)  # [B, C, N, W]
+
+        head_dim = self.attn_dim // self.num_heads
+        shape = (batch, self.in_channels, pairs.num_pairs, self.num_heads, head_dim)
+        query, key = hidden[..., : self.attn_dim], hidden[..., self.attn_dim: qk]
+        q_row, q_col = query[:, :, pairs.rows].reshape(shape), query[:, :, pairs.cols].reshape(shape)
+        k_row, k_col = key[:, :, pairs.rows].reshape(shape), key[:, :, pairs.cols].reshape(shape)
+        scale = 1.0 / math.sqrt(self.out_dim)
+        # per head tanh(q_i . k_j / sqrt(out)), mean over heads, symmetrised over (i, j)
+        forward_scores = torch.tanh((q_row * k_col).sum(-1) * scale)  # [B, C, P, H]
+        backward_scores = torch.tanh((q_col * k_row).sum(-1) * scale)  # [B, C, P, H]
+        attention = (forward_scores + backward_scores).mean(-1) * 0.5  # [B, C, P]
+
+        x_out = None
+        if self.compute_nodes:
+            value = hidden[..., qk:].permute(0, 2, 1, 3).reshape(batch, nodes, -1)  # [B, N, C*out]
+            x_out = torch.tanh(mask_nodes(self.node_mlp(value), mask))
+
+        edge_in = torch.cat([attention.transpose(1, 2), adj], dim=-1)  # [B, P, 2C]
+        # e(i,j) + e(j,i) = 2 e(i,j): the edge MLP's inputs are symmetric in (i, j)
+        adj_out = 2.0 * self.edge_mlp(edge_in) * pair_mask  # [B, P, C_out]
+        return x_out, adj_out

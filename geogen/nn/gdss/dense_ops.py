@@ -1,0 +1,104 @@
+"""Dense-graph operations shared by the GDSS score networks."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+__all__ = ["gcn_normalize", "adjacency_powers", "mask_nodes", "mask_pairs", "PairPacking", "symmetric_powers", "gcn_normalize_looped"]
+
+
+def gcn_normalize(adj: Tensor) -> Tensor:
+    """GCN propagation matrix with self-loops *set* to one: ``D^-1/2 (A with diag 1) D^-1/2``.
+
+    Degrees are row sums clamped at 1, as in GDSS's dense GCN (so the official weights apply).
+
+    Shapes:
+        adj: ``[..., N, N]`` -> ``[..., N, N]``.
+    """
+    eye = torch.eye(adj.shape[-1], dtype=torch.bool, device=adj.device)
+    looped = adj.masked_fill(eye, 1.0)  # [..., N, N]
+    inv_sqrt = looped.sum(dim=-1).clamp(min=1).pow(-0.5)  # [..., N]
+    return inv_sqrt.unsqueeze(-1) * looped * inv_sqrt.unsqueeze(-2)
+
+
+def adjacency_powers(adj: Tensor, num_powers: int) -> Tensor:
+    """``[A, A^2, ..., A^k]`` stacked as channels.
+
+    Shapes:
+        adj: ``[B, N, N]`` -> ``[B, k, N, N]``.
+    """
+    powers = [adj]
+    for _ in range(num_powers - 1):
+        powers.append(powers[-1] @ adj)
+    return torch.stack(powers, dim=1)
+
+
+def mask_nodes(x: Tensor, mask: Tensor) -> Tensor:
+    """Zero the features of padded nodes. ``x [B, N, F]``, ``mask [B, N]``."""
+    return x * mask.unsqueeze(-1).to(x.dtype)
+
+
+def mask_pairs(adj: Tensor, mask: Tensor) -> Tensor:
+    """Zero rows and columns of padded nodes; ``adj [B, N, N]`` or ``[B, C, N, N]``."""
+    m = mask.to(adj.dtype)
+    if adj.dim() == 4:
+        m = m.unsqueeze(1)  # [B, 1, N]
+    return adj * m.unsqueeze(-1) * m.unsqueeze(-2)
+
+
+class PairPacking:
+    """Index maps between dense ``[B, C, N, N]`` symmetric tensors and their strict upper triangle.
+
+    The GDSS edge MLPs act on each node pair independently and their outputs are symmetrised,
+    so for symmetric inputs it suffices to evaluate them on the ``P = N(N-1)/2`` pairs ``i < j``.
+    The diagonal never reaches the networks' outputs (the GCNs overwrite it with self-loops and
+    the final score zeroes it), so packed tensors drop it.
+    """
+
+    def __init__(self, num_nodes: int, device: torch.device) -> None:
+        rows, cols = torch.triu_indices(num_nodes, num_nodes, offset=1, device=device)
+        self.num_nodes = num_nodes
+        self.num_pairs = rows.numel()
+        self.rows, self.cols = rows, cols  # [P] each
+        self.upper = rows * num_nodes + cols  # [P] flat index of (i, j), i < j
+        # Dense position -> column of [pairs..., 0, 1]: pairs both ways, diagonal -> the given fill.
+        index = torch.full((num_nodes * num_nodes,), self.num_pairs, dtype=torch.long, device=device)
+        pair_ids = torch.arange(self.num_pairs, device=device)
+        index[self.upper] = pair_ids
+        index[cols * num_nodes + rows] = pair_ids
+        self._to_dense = index
+        self._diagonal = torch.arange(num_nodes, device=device) * (num_nodes + 1)
+
+    def pack(self, dense: Tensor) -> Tensor:
+        """``[B, C, N, N] -> [B, P, C]`` (upper-triangle entries)."""
+        return dense.flatten(-2)[..., self.upper].transpose(1, 2)
+
+    def unpack(self, packed: Tensor, diagonal: float = 0.0) -> Tensor:
+        """``[B, P, C] -> [B, C, N, N]``, symmetric, with ``diagonal`` on the diagonal."""
+        batch, _, channels = packed.shape
+        values = packed.transpose(1, 2)  # [B, C, P]
+        fill = values.new_full((batch, channels, 1), diagonal)
+        dense = torch.cat([values, fill], dim=-1)[..., self._to_dense]  # [B, C, N*N]
+        return dense.view(batch, channels, self.num_nodes, self.num_nodes)
+
+    def pair_mask(self, mask: Tensor) -> Tensor:
+        """``[B, N]`` node mask -> ``[B, P, 1]`` float mask of pairs of real nodes."""
+        pair = mask[:, self.rows] & mask[:, self.cols]  # [B, P]
+        return pair.unsqueeze(-1).float()
+
+
+def gcn_normalize_looped(looped: Tensor) -> Tensor:
+    """:func:`gcn_normalize` for an adjacency whose diagonal is already one."""
+    inv_sqrt = looped.sum(dim=-1).clamp(min=1).pow(-0.5)  # [..., N]
+    return inv_sqrt.unsqueeze(-1) * looped * inv_sqrt.unsqueeze(-2)
+
+
+def symmetric_powers(adj: Tensor, num_powers: int) -> Tensor:
+    """:func:`adjacency_powers` made exactly symmetric (matrix products are only up to rounding).
+
+    Shapes:
+        adj: ``[B, N, N]`` symmetric -> ``[B, k, N, N]``.
+    """
+    powers = adjacency_powers(adj, num_powers)
+    return 0.5 * (powers + powers.transpose(-1, -2))
