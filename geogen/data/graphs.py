@@ -3,7 +3,7 @@ planar and SBM.
 
 ``load_graphs(name, split)`` returns fresh ``networkx`` graphs with nodes ``0..n-1`` in the
 upstream node order (so dense adjacencies match GDSS's ``graphs_to_tensor``). Raw files come from
-the mirror or the upstream URL (:mod:`geogen.data.graph_sources`); planar and SBM are generated
+the mirror or the upstream URL (:mod:`geogen.data.download`); planar and SBM are generated
 with fixed seeds (:mod:`geogen.data.graph_generators`). The processed graphs are cached in
 ``<data_root>/<name>/processed/graphs.pkl`` together with a description of how they were made,
 so a changed recipe rebuilds the cache instead of reusing a stale one.
@@ -24,7 +24,7 @@ from typing import Callable
 import networkx as nx
 import numpy as np
 
-from geogen.data.graph_sources import RawSource, fetch_raw
+from geogen.data.download import RemoteFile, fetch
 from geogen.data.graph_splits import SPLIT_NAMES, GDSSSplit, SpectreSplit
 from geogen.errors import GeogenError
 from geogen.paths import data_root
@@ -60,25 +60,25 @@ class GraphDatasetSpec:
 
 
 def _gdss_pickle(name: str, sha256: str) -> Callable[[Path], list[nx.Graph]]:
-    source = RawSource(filename=f"{name}.pkl", url=_GDSS_URL.format(name), sha256=sha256,
-                       mirror_path=f"graphs/gdss/{name}.pkl")
+    source = RemoteFile(name=f"{name}.pkl", url=_GDSS_URL.format(name), sha256=sha256,
+                        mirror_path=f"graphs/gdss/{name}.pkl")
 
     def build(raw_dir: Path) -> list[nx.Graph]:
-        with open(fetch_raw(source, raw_dir), "rb") as handle:
+        with open(fetch(source, raw_dir), "rb") as handle:
             return pickle.load(handle)
 
     return build
 
 
 def _spectre_file(filename: str, sha256: str) -> Callable[[Path], list[nx.Graph]]:
-    source = RawSource(filename=filename, url=_SPECTRE_URL.format(filename), sha256=sha256,
-                       mirror_path=f"graphs/spectre/{filename}")
+    source = RemoteFile(name=filename, url=_SPECTRE_URL.format(filename), sha256=sha256,
+                        mirror_path=f"graphs/spectre/{filename}")
 
     def build(raw_dir: Path) -> list[nx.Graph]:
         import torch
 
         # SPECTRE's file: [adjs, eigvals, eigvecs, n_nodes, max_eigval, min_eigval, same_sample, n_max]
-        adjs = torch.load(fetch_raw(source, raw_dir), weights_only=False)[0]
+        adjs = torch.load(fetch(source, raw_dir), weights_only=True)[0]
         return [nx.from_numpy_array(adj.numpy()) for adj in adjs]
 
     return build
