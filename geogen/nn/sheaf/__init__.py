@@ -1,0 +1,17 @@
+"""Neural Sheaf Diffusion: restriction-map learners, sheaf Laplacians, diffusion layers and models."""
+
+from geogen.nn.sheaf.builders import DiagonalSheaf, GeneralSheaf, OrthogonalSheaf, SheafBuilder
+from geogen.nn.sheaf.graph import SheafGraph
+from geogen.nn.sheaf.laplacian import (BlockLaplacian, DiagonalLaplacian, SheafLaplacian, StackedLaplacian,
+                                       symmetric_normalise)
+from geogen.nn.sheaf.layer import SheafDiffusionLayer
+from geogen.nn.sheaf.learners import ConcatMapLearner, EdgeWeightLearner
+from geogen.nn.sheaf.model import NeuralSheafDiffusion, as_sheaf_graph
+from geogen.nn.sheaf.orthogonal import Cayley, Householder, MatrixExponential, OrthogonalMap
+
+__all__ = [
+    "BlockLaplacian", "Cayley", "ConcatMapLearner", "DiagonalLaplacian", "DiagonalSheaf", "EdgeWeightLearner",
+    "GeneralSheaf", "Householder", "MatrixExponential", "NeuralSheafDiffusion", "OrthogonalMap",
+    "OrthogonalSheaf", "SheafBuilder", "SheafDiffusionLayer", "SheafGraph", "SheafLaplacian", "StackedLaplacian",
+    "as_sheaf_graph", "symmetric_normalise",
+]
