@@ -135,6 +135,11 @@ def test_sbm_validity():
 
     test = SBMValidity()
     graphs = sbm_graphs(num_graphs=8, seed=11)
+    for graph in graphs[:4]:  # the fit recovers the planted blocks
+        planted = {}
+        for node, block in graph.nodes(data="block"):
+            planted.setdefault(block, set()).add(node)
+        assert sorted(map(sorted, test.partition(graph))) == sorted(map(sorted, planted.values()))
     assert np.mean([test(g) for g in graphs]) >= 0.75
     assert not test(nx.gnp_random_graph(100, 0.1, seed=0))  # one dense blob, wrong block layout
     assert not test(nx.Graph())
