@@ -6,11 +6,35 @@ import math
 
 import torch
 from torch import nn
+from torch.autograd.function import once_differentiable
 
-from geogen.nn.ponita.edges import PairEdges
-from geogen.nn.ponita.kernel_messages import spatial_messages
+from geogen.nn.ponita.kernel_messages import MessagePlan, spatial_messages
 
 __all__ = ["SeparableConv"]
+
+
+class _MixOrientations(torch.autograd.Function):
+    """out[n, p, c] = Σ_o x[n, o, c] k[o, p, c] as a channel-batched matmul on contiguous copies.
+
+    Batched matmuls on strided (permuted) operands, which autograd would produce in backward,
+    are an order of magnitude slower on CPU, hence the explicit backward.
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel):
+        x_c = x.permute(2, 0, 1).contiguous()  # [C, N, O]
+        kernel_c = kernel.permute(2, 0, 1).contiguous()  # [C, O, P]
+        ctx.save_for_backward(x_c, kernel_c)
+        return torch.bmm(x_c, kernel_c).permute(1, 2, 0).contiguous()  # [N, P, C]
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        x_c, kernel_c = ctx.saved_tensors
+        grad_c = grad.permute(2, 0, 1).contiguous()  # [C, N, P]
+        grad_x = torch.bmm(grad_c, kernel_c.transpose(1, 2).contiguous()).permute(1, 2, 0)  # [N, O, C]
+        grad_kernel = torch.bmm(x_c.transpose(1, 2).contiguous(), grad_c).permute(1, 2, 0)  # [O, P, C]
+        return grad_x, grad_kernel
 
 
 class SeparableConv(nn.Module):
@@ -40,10 +64,9 @@ class SeparableConv(nn.Module):
         self.edge_chunk_size = edge_chunk_size
 
     def forward(self, x: torch.Tensor, basis: torch.Tensor, fibre_basis: torch.Tensor | None,
-                edges: PairEdges, sigma: torch.Tensor | None) -> torch.Tensor:
-        out = spatial_messages(x, basis, self.spatial, edges, sigma, self.edge_chunk_size)  # [N, O, C]
+                plan: MessagePlan) -> torch.Tensor:
+        out = spatial_messages(x, basis, self.spatial, plan, self.edge_chunk_size)  # [N, O, C]
         if self.fibre is not None:
             kernel = fibre_basis @ self.fibre  # [O, P, C]
-            # channel-wise mixing over orientations: [C, N, O] @ [C, O, P] -> [C, N, P]
-            out = torch.bmm(out.permute(2, 0, 1), kernel.permute(2, 0, 1)).permute(1, 2, 0) / kernel.shape[0]
+            out = _MixOrientations.apply(out, kernel) / kernel.shape[0]  # [N, P, C]
         return out + self.bias

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from geogen.nn.ponita.conv import SeparableConv
-from geogen.nn.ponita.edges import PairEdges
+from geogen.nn.ponita.kernel_messages import MessagePlan
 
 __all__ = ["ConvNeXtBlock"]
 
@@ -44,8 +44,8 @@ class ConvNeXtBlock(nn.Module):
             nn.init.zeros_(self.modulation.bias)
 
     def forward(self, x: torch.Tensor, basis: torch.Tensor, fibre_basis: torch.Tensor | None,
-                edges: PairEdges, sigma: torch.Tensor | None, cond: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.norm(self.conv(x, basis, fibre_basis, edges, sigma))
+                plan: MessagePlan, cond: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.norm(self.conv(x, basis, fibre_basis, plan))
         if self.modulation is not None and cond is not None:
             scale, shift = self.modulation(cond).unsqueeze(1).chunk(2, dim=-1)  # each [N, 1, C]
             h = h * (1 + scale) + shift

@@ -10,6 +10,7 @@ from torch.utils.checkpoint import checkpoint
 
 from geogen.nn.ponita.basis import KernelBasis, PolynomialCutoff
 from geogen.nn.ponita.edges import PairEdges
+from geogen.nn.ponita.kernel_messages import MessagePlan
 from geogen.nn.ponita.invariants import fibre_bundle_invariants, orientation_invariants, pair_distance
 from geogen.nn.ponita.sphere_grid import antipodal_permutation, sphere_grid
 
@@ -29,6 +30,10 @@ class SampledKernels:
     fibre_basis: torch.Tensor | None
     sigma: torch.Tensor | None
     rel: torch.Tensor
+
+    @property
+    def plan(self) -> MessagePlan:
+        return MessagePlan.build(self.edges, self.sigma, self.basis.shape[1])
 
 
 def _sample(fn, inputs: torch.Tensor, chunk: int | None) -> torch.Tensor:

@@ -107,9 +107,10 @@ class PONITA(nn.Module):
         x = data.x if self.in_channels else None
         kernels = self.geometry.sample(data.pos, self.edges(data))
         h = self.embed(self.geometry.lift(x, vec))  # [N, O, hidden]
+        plan = kernels.plan
         readout = 0.0
         for block, linear in zip(self.blocks, self.readouts):
-            h = block(h, kernels.basis, kernels.fibre_basis, kernels.edges, kernels.sigma, cond)
+            h = block(h, kernels.basis, kernels.fibre_basis, plan, cond)
             readout = readout + linear(h) / len(self.blocks)  # [N, O, out + out_vec]
         scalars, vectors = self.geometry.readout(readout, self.out_channels, kernels, vec)
         return PonitaOutput(scalars, vectors)
