@@ -1,6 +1,8 @@
 """Neural Sheaf Diffusion: restriction-map learners, sheaf Laplacians, diffusion layers and models."""
 
 from geogen.nn.sheaf.builders import DiagonalSheaf, GeneralSheaf, OrthogonalSheaf, SheafBuilder
+from geogen.nn.sheaf.continuous import ContinuousSheafDiffusion, SheafODEFunc
+from geogen.nn.sheaf.dense_backbone import SheafDenseBackbone, dense_to_sheaf_graph
 from geogen.nn.sheaf.graph import SheafGraph
 from geogen.nn.sheaf.laplacian import (BlockLaplacian, DiagonalLaplacian, SheafLaplacian, StackedLaplacian,
                                        symmetric_normalise)
@@ -10,8 +12,8 @@ from geogen.nn.sheaf.model import NeuralSheafDiffusion, as_sheaf_graph
 from geogen.nn.sheaf.orthogonal import Cayley, Householder, MatrixExponential, OrthogonalMap
 
 __all__ = [
-    "BlockLaplacian", "Cayley", "ConcatMapLearner", "DiagonalLaplacian", "DiagonalSheaf", "EdgeWeightLearner",
+    "BlockLaplacian", "Cayley", "ConcatMapLearner", "ContinuousSheafDiffusion", "DiagonalLaplacian", "DiagonalSheaf", "EdgeWeightLearner",
     "GeneralSheaf", "Householder", "MatrixExponential", "NeuralSheafDiffusion", "OrthogonalMap",
-    "OrthogonalSheaf", "SheafBuilder", "SheafDiffusionLayer", "SheafGraph", "SheafLaplacian", "StackedLaplacian",
-    "as_sheaf_graph", "symmetric_normalise",
+    "OrthogonalSheaf", "SheafBuilder", "SheafDenseBackbone", "SheafDiffusionLayer", "SheafODEFunc", "SheafGraph", "SheafLaplacian", "StackedLaplacian",
+    "as_sheaf_graph", "dense_to_sheaf_graph", "symmetric_normalise",
 ]
