@@ -22,6 +22,7 @@ from geogen.chem.encode import (
     encode_compact,
     encode_smiles,
 )
+from geogen.chem.io import atomic_output, draw_grid, embed_conformer, write_sdf, write_smiles
 from geogen.chem.vocabulary import QM9_ATOMS, ZINC250K_ATOMS, AtomVocabulary
 
 __all__ = [
@@ -43,4 +44,9 @@ __all__ = [
     "correct_valence",
     "largest_fragment",
     "canonical_smiles",
+    "atomic_output",
+    "write_smiles",
+    "write_sdf",
+    "embed_conformer",
+    "draw_grid",
 ]
