@@ -73,7 +73,8 @@ class NodeClassification:
         groups = [{"params": other, "weight_decay": self.weight_decay}]
         if sheaf:
             groups.append({"params": sheaf, "weight_decay": self.sheaf_decay})
-        return torch.optim.Adam(groups, lr=self.lr)
+        # fused: one kernel for all parameters instead of ~10 small ops each (per-epoch overhead).
+        return torch.optim.Adam(groups, lr=self.lr, fused=True)
 
     def fit(self, data: NodeDataset, split: int, graph=None, progress=None) -> SplitResult:
         """Train on split ``split`` of ``data`` and report the test accuracy at the best epoch.

@@ -25,7 +25,8 @@ def test_config_instantiates(name):
     assert sum(p.numel() for p in model.parameters()) > 0
 
 
-@pytest.mark.parametrize("variant", ["diag", "orthogonal", "general"])
+@pytest.mark.parametrize("variant", ["orthogonal", pytest.param("diag", marks=pytest.mark.slow),
+                                     pytest.param("general", marks=pytest.mark.slow)])
 def test_fast_dev_run_writes_metrics(mirror, tmp_path, variant):
     cfg = compose_config("train", ["experiment=nsd_texas", f"sheaf@task.method.model.sheaf={variant}",
                                    "task.splits=[0,1]", "task.method.max_epochs=3",
