@@ -126,7 +126,8 @@ class PointCloud(nn.Module):
         self.spatial_basis = KernelBasis(in_dim=1, hidden_dim=hidden_dim, basis_dim=basis_dim, degree=degree)
         self.cutoff = PolynomialCutoff(radius)
         self.radial = nn.Linear(basis_dim, out_vector_channels, bias=False)
-        self.vector_mix = nn.Linear(out_vector_channels, in_vector_channels * out_vector_channels)
+        self.vector_mix = (nn.Linear(out_vector_channels, in_vector_channels * out_vector_channels)
+                           if in_vector_channels else None)
         self.register_buffer("sigma", torch.zeros(1, dtype=torch.long))  # distance kernels are symmetric
 
     num_orientations = 1
@@ -159,7 +160,7 @@ class PointCloud(nn.Module):
         weight = self.radial(basis) * gate[edges.src]  # [E_full, V]
         vectors = torch.zeros(gate.shape[0], gate.shape[1], 3, dtype=signal.dtype, device=signal.device)
         vectors.index_add_(0, edges.dst, weight.unsqueeze(-1) * rel.unsqueeze(1))  # [N, V, 3]
-        if vec is not None:
+        if self.vector_mix is not None and vec is not None:
             mix = self.vector_mix(gate).view(-1, vec.shape[1], gate.shape[1])  # [N, C_v, V]
             vectors = vectors + torch.einsum("ncd,ncv->nvd", vec, mix)
         return scalar, vectors
