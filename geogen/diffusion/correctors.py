@@ -58,8 +58,8 @@ def langevin_move(part: BoundPart, x: Tensor, t: Tensor, score: Tensor, *, snr: 
     grad_norm = part.space.sample_sq_norms(score).sqrt().mean()
     noise_norm = part.space.sample_sq_norms(noise).sqrt().mean()
     size = (snr * noise_norm / grad_norm).square() * 2.0 * part.sde.corrector_scale(t, step)
-    mean = x + size * score
-    return mean + (2.0 * size).sqrt() * (noise * scale_eps), mean
+    mean = torch.addcmul(x, size, score)
+    return torch.addcmul(mean, (2.0 * size).sqrt() * scale_eps, noise), mean
 
 
 class Langevin(Corrector):

@@ -76,7 +76,7 @@ class EulerMaruyama(Predictor):
     def component_step(self, part, x, t, score, step, generator):
         drift, diffusion = part.sde.reverse_drift_diffusion(x, t, score, self.probability_flow)
         mean = part.space.project(x - drift * step)
-        return mean + diffusion * math.sqrt(step) * part.space.noise(generator), mean
+        return torch.addcmul(mean, diffusion * math.sqrt(step), part.space.noise(generator)), mean
 
     def __repr__(self) -> str:
         return f"EulerMaruyama(probability_flow={self.probability_flow})"
@@ -97,7 +97,7 @@ class ReverseDiffusion(Predictor):
     def component_step(self, part, x, t, score, step, generator):
         f, g = part.sde.reverse_discretize(x, t, step, score, self.probability_flow)
         mean = part.space.project(x - f)
-        return mean + g * part.space.noise(generator), mean
+        return torch.addcmul(mean, g, part.space.noise(generator)), mean
 
     def __repr__(self) -> str:
         return f"ReverseDiffusion(probability_flow={self.probability_flow})"

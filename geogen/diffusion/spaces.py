@@ -8,7 +8,6 @@ multiply by exact 0/1 masks, so masked entries stay exactly zero through a whole
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 
 import torch
@@ -142,17 +141,29 @@ class _SymmetricBound(_DenseBound):
         pair = pair * (1 - torch.eye(nodes, dtype=like.dtype, device=like.device))
         pair = pair.view(*pair.shape, *([1] * (like.dim() - 3)))  # [B, N, N, 1...]
         self.mask = pair
-        # (v + v^T) / 2 then mask: fold the 1/2 into the mask; noise uses 1/sqrt(2) so that
-        # off-diagonal entries are standard normal, like GDSS's triu(1) + transpose.
+        # (v + v^T) / 2 then mask: fold the 1/2 into the mask.
         self.half_mask = pair * 0.5
-        self.noise_mask = pair * (1.0 / math.sqrt(2.0))
+        # Noise: draw one standard normal per node pair i < j and copy it to (i, j) and (j, i)
+        # with a single gather (half the normals of a full draw, no transpose-add); the
+        # diagonal reads pair 0 and is zeroed by the mask. Same law as GDSS's triu(1) + z^T.
+        upper = torch.triu_indices(nodes, nodes, 1, device=like.device)  # [2, M]
+        self.num_pairs = max(upper.shape[1], 1)
+        index = torch.zeros(nodes, nodes, dtype=torch.long, device=like.device)
+        pair_ids = torch.arange(upper.shape[1], device=like.device)
+        index[upper[0], upper[1]] = pair_ids
+        index[upper[1], upper[0]] = pair_ids
+        self.gather_index = index.view(-1)  # [N * N]
 
     def project(self, value: Tensor) -> Tensor:
         return (value + value.transpose(1, 2)) * self.half_mask
 
     def noise(self, generator: torch.Generator | None = None) -> Tensor:
-        z = self._randn(generator)
-        return (z + z.transpose(1, 2)) * self.noise_mask
+        batch, nodes = self.shape[0], self.shape[1]
+        rest = tuple(self.shape[3:])
+        z = torch.randn((batch, self.num_pairs, *rest), generator=generator, dtype=self.dtype,
+                        device=self.device)  # [B, M, C...]
+        full = z.index_select(1, self.gather_index).view(batch, nodes, nodes, *rest)
+        return full * self.mask
 
 
 class SymmetricAdjacencySpace(Space):
