@@ -121,6 +121,19 @@ class CategoricalDiffusion:
         a = self._alpha_bar(t, x0)
         return a * x0 + (1 - a) * m
 
+    def transition_matrix(self, t: float, s: float = 0.0, like: Tensor | None = None) -> Tensor:
+        """``[K, K]`` matrix ``Q[i, j] = q(x_t = j | x_s = i)`` for ``s <= t``.
+
+        Equals ``a I + (1 - a) 1 m^T`` with ``a = alpha_bar(t) / alpha_bar(s)`` (uniform:
+        ``m = 1/K``; marginal: ``m`` = the data marginals).
+        """
+        like = like if like is not None else torch.zeros((), dtype=torch.float64)
+        m = self.transition.stationary(self.num_classes, like)
+        bars = self.schedule.alpha_bar(torch.tensor([t, s], dtype=m.dtype, device=m.device))
+        a = bars[0] / bars[1].clamp_min(_TINY)
+        eye = torch.eye(self.num_classes, dtype=m.dtype, device=m.device)
+        return a * eye + (1 - a) * m.unsqueeze(0)
+
     def q_sample(self, x0: Tensor, t: Tensor | float,
                  generator: torch.Generator | None = None) -> Tensor:
         """Class indices ``[...]`` drawn from ``q(x_t | x_0)``."""

@@ -78,3 +78,14 @@ def test_ancestral_sampling_with_true_posterior_recovers_distribution(name):
                                        like=target, generator=torch.Generator().manual_seed(0))
     freq = torch.bincount(samples, minlength=4).double() / samples.numel()
     assert ((freq - target).abs() / target).max() < 0.02, freq
+
+
+@pytest.mark.parametrize("name", list(TRANSITIONS))
+def test_transition_matrices_compose(name):
+    """Q(0->t) = Q(0->s) Q(s->t): the closed-form kernels form a Markov chain."""
+    process = CategoricalDiffusion(4, transition=TRANSITIONS[name])
+    composed = process.transition_matrix(0.3) @ process.transition_matrix(0.8, 0.3)
+    assert torch.allclose(composed, process.transition_matrix(0.8), atol=1e-12)
+    assert torch.allclose(process.transition_matrix(0.8).sum(1), torch.ones(4, dtype=torch.float64))
+    x0 = torch.nn.functional.one_hot(torch.tensor(1), 4).double()
+    assert torch.allclose(x0 @ process.transition_matrix(0.6), process.q_probs(x0, 0.6))
