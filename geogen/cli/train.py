@@ -13,6 +13,7 @@ resolved config.yaml, checkpoints and logs.
 from __future__ import annotations
 
 import argparse
+import inspect
 from datetime import datetime
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_dir(cfg) -> Path:
-    from omegaconf import OmegaConf
+    from omegaconf import OmegaConf, open_dict
 
     configured = OmegaConf.select(cfg, "hydra.run.dir", default=None)
     if configured and "${" not in str(configured):
@@ -38,7 +39,7 @@ def _run_dir(cfg) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from hydra.utils import instantiate
-    from omegaconf import OmegaConf
+    from omegaconf import OmegaConf, open_dict
 
     from geogen.cli.config import available_experiments, compose_config
 
@@ -50,11 +51,14 @@ def run(args: argparse.Namespace) -> int:
         raise GeogenError("choose an experiment: geogen train experiment=NAME; available: "
                           + ", ".join(available_experiments()))
     run_dir = _run_dir(cfg)
-    with OmegaConf.read_write(cfg):
+    with open_dict(cfg):
         del cfg["hydra"]
     run_dir.mkdir(parents=True, exist_ok=True)
     OmegaConf.save(cfg, run_dir / "config.yaml", resolve=True)
     print(f"run directory: {run_dir}")
     task = instantiate(cfg.task, _convert_="partial")
-    task.run(run_dir=run_dir)
+    # Tasks that store the model config in checkpoints take the resolved run config.
+    extra = {"config": OmegaConf.to_container(cfg, resolve=True)} \
+        if "config" in inspect.signature(task.run).parameters else {}
+    task.run(run_dir=run_dir, **extra)
     return 0
