@@ -36,14 +36,17 @@ class UniformTimeGrid(TimeGrid):
 
 
 class LogSNRGrid(TimeGrid):
-    """Equally spaced in ``lambda = log(alpha / sigma)`` of one reference component.
+    """Equally spaced in log-SNR ``lambda = log(alpha / sigma)`` (DPM-Solver's grid).
 
-    DPM-Solver's recommended grid for few steps. With several components the grid follows the
-    reference one (default: the first); for GDSS both share a schedule anyway. Times are
-    found by bisection on the monotone ``lambda(t)``, so any process works.
+    With one component (or a named ``component``) the grid is uniform in that component's
+    ``lambda``. With several components and ``component=None`` it is uniform in the mean of
+    their *normalised* log-SNRs, ``(lambda_k(t) - lambda_k(T)) / (lambda_k(eps) - lambda_k(T))``,
+    so no component takes all its large steps at once (e.g. a VP and a VE component whose
+    ``lambda`` curves differ in shape). Times are found by bisection on that monotone
+    function, so any process works.
 
     Args:
-        component: name of the reference component (default: the first of the process).
+        component: name of the reference component (``None``: balance all components).
         iterations: bisection iterations (float64; 60 reach machine precision on [0, 1]).
     """
 
@@ -51,18 +54,30 @@ class LogSNRGrid(TimeGrid):
         self.component = component
         self.iterations = iterations
 
-    def times(self, process: JointSDE, num_steps: int, eps: float) -> Tensor:
-        sde = process.sdes[self.component or process.names[0]]
+    def _progress(self, process: JointSDE, eps: float):
+        """Increasing map ``t -> [0, 1]``: 0 at ``T``, 1 at ``eps`` (normalised log-SNR)."""
+        names = [self.component] if self.component is not None else list(process.names)
         bounds = torch.tensor([process.T, eps], dtype=torch.float64)
-        lam_start, lam_end = sde.log_snr(bounds).tolist()
-        targets = torch.linspace(lam_start, lam_end, num_steps + 1, dtype=torch.float64)
+        ends = [process.sdes[name].log_snr(bounds) for name in names]
+
+        def progress(t: Tensor) -> Tensor:
+            total = torch.zeros_like(t)
+            for name, (start, stop) in zip(names, ends):
+                total = total + (process.sdes[name].log_snr(t) - start) / (stop - start)
+            return total / len(names)
+
+        return progress
+
+    def times(self, process: JointSDE, num_steps: int, eps: float) -> Tensor:
+        progress = self._progress(process, eps)
+        targets = torch.linspace(0.0, 1.0, num_steps + 1, dtype=torch.float64)
         low = torch.full_like(targets, eps)
         high = torch.full_like(targets, process.T)
         for _ in range(self.iterations):
             mid = 0.5 * (low + high)
-            above = sde.log_snr(mid) > targets  # lambda decreases: the root lies later
-            low = torch.where(above, mid, low)
-            high = torch.where(above, high, mid)
+            before = progress(mid) > targets  # progress falls with t: the root lies later
+            low = torch.where(before, mid, low)
+            high = torch.where(before, high, mid)
         grid = 0.5 * (low + high)
         grid[0], grid[-1] = process.T, eps
         return grid
