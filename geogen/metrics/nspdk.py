@@ -1,7 +1,11 @@
 """NSPDK MMD between molecule sets, GDSS protocol (eden-kernel).
 
-Graphs: node label = atom symbol, edge label = ``int`` of the RDKit bond order (aromatic 1.5
-becomes 1), from sanitised molecules. Features: ``eden.graph.vectorize(graphs, complexity=4,
+Graphs: node label = the atom's element, edge label = ``int`` of the RDKit bond order (aromatic
+1.5 becomes 1), from sanitised molecules. GDSS labels nodes with the symbol string; here the
+element is labelled by its atomic number instead, which is the same labelling up to renaming:
+eden hashes labels with Python's ``hash``, which is randomised per process for strings but not
+for integers, so only integer labels give features that are reproducible across processes and
+can be cached (with strings, even the hash collisions, hence the value, change from run to run). Features: ``eden.graph.vectorize(graphs, complexity=4,
 discrete=True)`` (unit-normalised sparse vectors). GDSS's MMD with the linear kernel is
 ``mean(K_XX) + mean(K_YY) - 2 mean(K_XY)``; with a linear kernel this equals
 ``|mean(phi_X) - mean(phi_Y)|^2``, which is computed here from the mean feature vectors, so the
@@ -18,8 +22,14 @@ from geogen.metrics.molecule_reference import MoleculeReference, cached_statisti
 __all__ = ["mols_to_nx", "nspdk_features", "nspdk_mean_features", "nspdk_mmd", "nspdk_against"]
 
 
-def mols_to_nx(mols) -> list:
-    """RDKit Mols -> networkx graphs labelled as in GDSS (None entries skipped)."""
+def mols_to_nx(mols, symbol_labels: bool = False) -> list:
+    """RDKit Mols -> labelled networkx graphs (None entries skipped).
+
+    Args:
+        mols: sanitised molecules.
+        symbol_labels: label atoms by symbol string exactly as GDSS does (not reproducible
+            across processes, see the module doc); default: atomic number.
+    """
     import networkx as nx
 
     graphs = []
@@ -28,7 +38,8 @@ def mols_to_nx(mols) -> list:
             continue
         graph = nx.Graph()
         for atom in mol.GetAtoms():
-            graph.add_node(atom.GetIdx(), label=atom.GetSymbol())
+            label = atom.GetSymbol() if symbol_labels else atom.GetAtomicNum()
+            graph.add_node(atom.GetIdx(), label=label)
         for bond in mol.GetBonds():
             graph.add_edge(bond.GetBeginAtomIdx(), bond.GetEndAtomIdx(),
                            label=int(bond.GetBondTypeAsDouble()))
@@ -82,6 +93,6 @@ def nspdk_against(mols, reference: MoleculeReference) -> float:
         return {"indices": torch.from_numpy(indices.astype(np.int64)),
                 "values": torch.from_numpy(values.astype(np.float64))}
 
-    cached = cached_statistic(reference, "nspdk", compute)
+    cached = cached_statistic(reference, "nspdk_atomic_number", compute)
     return _mmd_from_means(nspdk_mean_features(graphs),
                            (cached["indices"].numpy(), cached["values"].numpy()))
