@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def _build(root, vocabulary: AtomVocabulary, max_nodes: int) -> MoleculeCollecti
             splits[f"edm/{name}"] = torch.as_tensor(np.sort(positions), dtype=torch.long)
     info = {"source": source, "molecules": len(table), "encoded": len(compact),
             "gdss_test_indices": len(test_gdb), "gdss_test_missing_gdb_idx": missing,
-            "charged_molecules": sum("+" in s or "-" in s for s in compact.smiles),
+            "charged_molecules": sum(bool(re.search(r"[+-]\d*\]", s)) for s in compact.smiles),
             "gdb_idx": torch.as_tensor(gdb, dtype=torch.long)}
     return MoleculeCollection(name="qm9", vocabulary=vocabulary, max_nodes=max_nodes,
                               compact=compact, splits=splits, info=info)
@@ -148,6 +149,6 @@ def load_qm9(root: str | os.PathLike | None = None, vocabulary: AtomVocabulary =
         :class:`MoleculeCollection` with splits ``gdss/train``, ``gdss/test``, ``edm/train``,
         ``edm/valid``, ``edm/test``.
     """
-    settings = {"vocabulary": list(vocabulary.types), "max_nodes": max_nodes, "splits": "gdss+edm/1"}
+    settings = {"vocabulary": list(vocabulary.types), "max_nodes": max_nodes, "splits": "gdss+edm/2"}
     return cached_collection("qm9", root, settings, lambda: _build(root, vocabulary, max_nodes),
                              file_name=f"qm9_{'_'.join(vocabulary.types)}_{max_nodes}.pt")
