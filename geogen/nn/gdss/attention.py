@@ -73,26 +73,28 @@ class GraphAttentionLayer(nn.Module):
         weight = self.weight if self.compute_nodes else self.weight[..., :qk]
         bias = self.bias if self.compute_nodes else self.bias[:, :qk]
         propagation = gcn_normalize_looped(pairs.unpack(adj, diagonal=1.0))  # [B, C, N, N]
-        projected = torch.einsum("bnf,cfw->bcnw", x, weight)  # [B, C, N, W]
-        hidden = propagation @ projected + bias.unsqueeze(1)  # [B, C, N, W]
+        # (P X) W == P (X W): propagate the F input features once per channel, then project
+        # all of q, k, v with one matmul per channel (F < W, so fewer tiny-matrix FLOPs).
+        propagated = (propagation @ x.unsqueeze(1)).transpose(0, 1)  # [C, B, N, F]
+        hidden = propagated.reshape(self.in_channels, batch * nodes, -1) @ weight  # [C, B*N, W]
+        hidden = hidden.view(self.in_channels, batch, nodes, -1).transpose(0, 1)  # [B, C, N, W]
+        hidden = hidden + bias.unsqueeze(1)
 
         head_dim = self.attn_dim // self.num_heads
-        shape = (batch, self.in_channels, pairs.num_pairs, self.num_heads, head_dim)
-        query, key = hidden[..., : self.attn_dim], hidden[..., self.attn_dim: qk]
-        q_row, q_col = query[:, :, pairs.rows].reshape(shape), query[:, :, pairs.cols].reshape(shape)
-        k_row, k_col = key[:, :, pairs.rows].reshape(shape), key[:, :, pairs.cols].reshape(shape)
-        scale = 1.0 / math.sqrt(self.out_dim)
-        # per head tanh(q_i . k_j / sqrt(out)), mean over heads, symmetrised over (i, j)
-        forward_scores = torch.tanh((q_row * k_col).sum(-1) * scale)  # [B, C, P, H]
-        backward_scores = torch.tanh((q_col * k_row).sum(-1) * scale)  # [B, C, P, H]
-        attention = (forward_scores + backward_scores).mean(-1) * 0.5  # [B, C, P]
+        heads = (batch, self.in_channels, nodes, self.num_heads, head_dim)
+        query = hidden[..., : self.attn_dim].reshape(heads).transpose(2, 3)  # [B, C, H, N, d]
+        key = hidden[..., self.attn_dim: qk].reshape(heads).transpose(2, 3)  # [B, C, H, N, d]
+        scores = torch.tanh(query @ key.transpose(-1, -2) / math.sqrt(self.out_dim))  # [B, C, H, N, N]
+        scores = scores.mean(dim=2)  # [B, C, N, N]
+        # symmetrised over (i, j): the packed upper triangle of (S + S^T) / 2
+        attention = 0.5 * (pairs.pack(scores) + pairs.pack(scores.transpose(-1, -2)))  # [B, P, C]
 
         x_out = None
         if self.compute_nodes:
             value = hidden[..., qk:].permute(0, 2, 1, 3).reshape(batch, nodes, -1)  # [B, N, C*out]
             x_out = torch.tanh(mask_nodes(self.node_mlp(value), mask))
 
-        edge_in = torch.cat([attention.transpose(1, 2), adj], dim=-1)  # [B, P, 2C]
+        edge_in = torch.cat([attention, adj], dim=-1)  # [B, P, 2C]
         # e(i,j) + e(j,i) = 2 e(i,j): the edge MLP's inputs are symmetric in (i, j)
         adj_out = 2.0 * self.edge_mlp(edge_in) * pair_mask  # [B, P, C_out]
         return x_out, adj_out

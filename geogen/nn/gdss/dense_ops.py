@@ -48,44 +48,49 @@ def mask_pairs(adj: Tensor, mask: Tensor) -> Tensor:
 
 
 class PairPacking:
-    """Index maps between dense ``[B, C, N, N]`` symmetric tensors and their strict upper triangle.
+    """Maps between dense ``[B, C, N, N]`` symmetric tensors and their strict upper triangle.
 
     The GDSS edge MLPs act on each node pair independently and their outputs are symmetrised,
     so for symmetric inputs it suffices to evaluate them on the ``P = N(N-1)/2`` pairs ``i < j``.
     The diagonal never reaches the networks' outputs (the GCNs overwrite it with self-loops and
-    the final score zeroes it), so packed tensors drop it.
+    the final score zeroes it), so packed tensors drop it. Packing and unpacking are products
+    with fixed 0/1 matrices: one BLAS call each way, forward and backward, instead of gathers.
+
+    Args:
+        num_nodes: ``N``.
+        like: a tensor whose dtype and device the maps take.
     """
 
-    def __init__(self, num_nodes: int, device: torch.device) -> None:
-        rows, cols = torch.triu_indices(num_nodes, num_nodes, offset=1, device=device)
+    def __init__(self, num_nodes: int, like: Tensor) -> None:
+        rows, cols = torch.triu_indices(num_nodes, num_nodes, offset=1, device=like.device)
         self.num_nodes = num_nodes
         self.num_pairs = rows.numel()
-        self.rows, self.cols = rows, cols  # [P] each
-        self.upper = rows * num_nodes + cols  # [P] flat index of (i, j), i < j
-        # Dense position -> column of [pairs..., 0, 1]: pairs both ways, diagonal -> the given fill.
-        index = torch.full((num_nodes * num_nodes,), self.num_pairs, dtype=torch.long, device=device)
-        pair_ids = torch.arange(self.num_pairs, device=device)
-        index[self.upper] = pair_ids
-        index[cols * num_nodes + rows] = pair_ids
-        self._to_dense = index
-        self._diagonal = torch.arange(num_nodes, device=device) * (num_nodes + 1)
+        pair_ids = torch.arange(self.num_pairs, device=like.device)
+        select = torch.zeros(num_nodes * num_nodes, self.num_pairs, dtype=like.dtype, device=like.device)
+        select[rows * num_nodes + cols, pair_ids] = 1.0
+        self._select = select  # [N*N, P]: dense -> upper triangle
+        spread = select.clone()
+        spread[cols * num_nodes + rows, pair_ids] = 1.0
+        self._spread = spread.t().contiguous()  # [P, N*N]: both triangles
+        self._eye = torch.eye(num_nodes, dtype=like.dtype, device=like.device).flatten()  # [N*N]
 
     def pack(self, dense: Tensor) -> Tensor:
         """``[B, C, N, N] -> [B, P, C]`` (upper-triangle entries)."""
-        return dense.flatten(-2)[..., self.upper].transpose(1, 2)
+        return (dense.flatten(-2) @ self._select).transpose(1, 2)
 
     def unpack(self, packed: Tensor, diagonal: float = 0.0) -> Tensor:
         """``[B, P, C] -> [B, C, N, N]``, symmetric, with ``diagonal`` on the diagonal."""
         batch, _, channels = packed.shape
-        values = packed.transpose(1, 2)  # [B, C, P]
-        fill = values.new_full((batch, channels, 1), diagonal)
-        dense = torch.cat([values, fill], dim=-1)[..., self._to_dense]  # [B, C, N*N]
+        dense = packed.transpose(1, 2) @ self._spread  # [B, C, N*N]
+        if diagonal:
+            dense = dense + diagonal * self._eye
         return dense.view(batch, channels, self.num_nodes, self.num_nodes)
 
     def pair_mask(self, mask: Tensor) -> Tensor:
         """``[B, N]`` node mask -> ``[B, P, 1]`` float mask of pairs of real nodes."""
-        pair = mask[:, self.rows] & mask[:, self.cols]  # [B, P]
-        return pair.unsqueeze(-1).float()
+        m = mask.to(self._select.dtype)
+        pair = (m.unsqueeze(2) * m.unsqueeze(1)).flatten(1) @ self._select  # [B, P]
+        return pair.unsqueeze(-1)
 
 
 def gcn_normalize_looped(looped: Tensor) -> Tensor:
