@@ -1,9 +1,12 @@
 """State containers, datasets and datamodules.
 
 Molecule loaders import RDKit/pandas lazily; the datamodule (Lightning) is imported from
-``geogen.data.molecule_datamodule``.
+``geogen.data.molecule_datamodule`` and ``geogen.data.graph_datamodule``.
 """
 
+from geogen.data.graph_convert import dense_to_graphs, graphs_to_dense
+from geogen.data.graph_generators import planar_graphs, sbm_graphs
+from geogen.data.graphs import GRAPH_DATASETS, graph_dataset_info, load_graphs
 from geogen.data.molecule_registry import MOLECULE_DATASETS, load_molecules, molecule_source
 from geogen.data.molecules import (
     MoleculeCollection,
@@ -38,4 +41,11 @@ __all__ = [
     "moses_smiles",
     "load_smiles_dataset",
     "read_smiles_file",
+    "GRAPH_DATASETS",
+    "load_graphs",
+    "graph_dataset_info",
+    "graphs_to_dense",
+    "dense_to_graphs",
+    "planar_graphs",
+    "sbm_graphs",
 ]

@@ -242,3 +242,12 @@ class Trajectory(State):
         from torch_geometric.data import Batch
 
         return Batch(x=self.h, pos=self.pos, batch=self.batch)
+
+    @classmethod
+    def from_pyg(cls, batch) -> "Trajectory":
+        """Build from a PyG batch with ``x [N, F]``, ``pos [N, T, 3]`` and optional ``batch``."""
+        batch_vector = getattr(batch, "batch", None)
+        if batch_vector is None:
+            batch_vector = torch.zeros(batch.pos.shape[0], dtype=torch.long, device=batch.pos.device)
+        num_graphs = int(batch_vector.max()) + 1 if batch_vector.numel() else 0
+        return cls(h=batch.x, pos=batch.pos, batch=batch_vector, num_graphs=num_graphs)

@@ -1,5 +1,19 @@
-"""Backbones and layers (one concept per file)."""
+"""Backbones and layers (one concept per file; each backbone family in its own subpackage)."""
 
+from geogen.nn.gdss import ScoreNetworkA, ScoreNetworkX, ScoreNetworkXGMH
 from geogen.nn.radius import radius_graph
+from geogen.nn.sheaf import (
+    ContinuousSheafDiffusion,
+    NeuralSheafDiffusion,
+    SheafDenseBackbone,
+)
 
-__all__ = ["radius_graph"]
+__all__ = [
+    "radius_graph",
+    "ScoreNetworkX",
+    "ScoreNetworkXGMH",
+    "ScoreNetworkA",
+    "NeuralSheafDiffusion",
+    "ContinuousSheafDiffusion",
+    "SheafDenseBackbone",
+]

@@ -96,8 +96,6 @@ def test_trajectory_to_pyg():
     assert torch.equal(data.batch, traj.batch)
 
 
-@pytest.mark.xfail(raises=AttributeError, strict=True,
-                   reason="Trajectory.from_pyg is not implemented yet (geogen/data/states.py)")
 def test_trajectory_pyg_round_trip():
     traj = Trajectory(h=torch.randn(3, 2), pos=torch.randn(3, 4, 3),
                       batch=torch.tensor([0, 0, 1]), num_graphs=2)
