@@ -1,6 +1,7 @@
 """Backbones and layers (one concept per file; each backbone family in its own subpackage)."""
 
 from geogen.nn.gdss import ScoreNetworkA, ScoreNetworkX, ScoreNetworkXGMH
+from geogen.nn.ponita import PONITA, DenoiserOutput, PonitaDenoiser, PonitaOutput
 from geogen.nn.radius import radius_graph
 from geogen.nn.sheaf import (
     ContinuousSheafDiffusion,
@@ -16,4 +17,8 @@ __all__ = [
     "NeuralSheafDiffusion",
     "ContinuousSheafDiffusion",
     "SheafDenseBackbone",
+    "PONITA",
+    "PonitaOutput",
+    "PonitaDenoiser",
+    "DenoiserOutput",
 ]

@@ -98,9 +98,9 @@ class PONITA(nn.Module):
         batch = _batch_of(data)
         if self.radius is None:
             return fully_connected_pairs(batch)
-        from geogen.nn.ponita._radius import radius_graph
+        from geogen.nn.radius import radius_graph
 
-        return pairs_from_symmetric(radius_graph(data.pos, self.radius, batch), data.num_nodes)
+        return pairs_from_symmetric(radius_graph(data.pos, self.radius, batch=batch), data.num_nodes)
 
     def forward(self, data, cond: torch.Tensor | None = None) -> PonitaOutput:
         vec = getattr(data, "vec", None) if self.in_vector_channels else None
