@@ -4,10 +4,9 @@ import torch
 
 from geogen.cli.main import main
 
-TINY = [
+BASE = [
     "experiment=gdss_community_small",
     "task.trainer.max_epochs=2",
-    "+task.trainer.limit_train_batches=3",
     "+task.trainer.limit_val_batches=1",
     "task.trainer.check_val_every_n_epoch=1",
     "+task.trainer.enable_progress_bar=false",
@@ -16,6 +15,7 @@ TINY = [
     "task.method.denoiser.x_network.depth=1",
     "task.method.denoiser.adj_network.num_layers=2",
 ]
+TINY = [*BASE, "+task.trainer.limit_train_batches=3"]
 
 
 def _final_step(run_dir) -> int:
@@ -41,3 +41,12 @@ def test_resume_from_missing_checkpoint_is_one_clear_error(tmp_path, capsys, mir
     code = main(["train", *TINY, f"hydra.run.dir={tmp_path}", f"ckpt_path={tmp_path}/nope.ckpt"])
     assert code == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_trainer_settings_reach_ddp(tmp_path, mirror):
+    """`task.trainer.devices/strategy` reach Lightning's DDP (two CPU processes, gloo)."""
+    run = tmp_path / "ddp"
+    assert main(["train", *BASE, "task.trainer.max_epochs=1", "+task.trainer.devices=2",
+                 "+task.trainer.strategy=ddp_spawn", f"hydra.run.dir={run}"]) == 0
+    # 80 training graphs, batch 8: 10 steps in one process, 5 per process when split over two
+    assert _final_step(run) == 5

@@ -53,8 +53,10 @@ class GraphAttentionLayer(nn.Module):
         hidden = 2 * max(in_channels, out_channels)
         self.edge_mlp = MLP(num_layers=num_linears, input_dim=2 * in_channels, hidden_dim=hidden,
                             output_dim=out_channels)
+        # the last ScoreNetworkA layer's node path feeds nothing: leave it out (no unused
+        # parameters, which DDP would reject)
         self.node_mlp = MLP(num_layers=2, input_dim=in_channels * out_dim, hidden_dim=hidden,
-                            output_dim=out_dim)
+                            output_dim=out_dim) if compute_nodes else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

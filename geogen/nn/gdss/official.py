@@ -148,8 +148,14 @@ def convert_state_dict_x(state: dict[str, Tensor], params: dict) -> dict[str, Te
 
 
 def convert_state_dict_adj(state: dict[str, Tensor], params: dict) -> dict[str, Tensor]:
-    """Official ScoreNetworkA state dict -> geogen's parameter names."""
-    return {**_mlp_keys(state, "final", "final"), **_attention_layers(state)}
+    """Official ScoreNetworkA state dict -> geogen's parameter names.
+
+    The official last layer's node MLP computes features nothing uses; geogen does not build
+    it, so its weights are dropped.
+    """
+    unused = f"layers.{params['num_layers'] - 1}.node_mlp."
+    converted = {**_mlp_keys(state, "final", "final"), **_attention_layers(state)}
+    return {k: v for k, v in converted.items() if not k.startswith(unused)}
 
 
 def _instantiate(target: str, kwargs: dict) -> nn.Module:
