@@ -67,8 +67,10 @@ def _molecule_info(name: str, args: argparse.Namespace) -> None:
 def _graph_info(name: str, args: argparse.Namespace) -> None:
     graphs = _graph_module()
     if hasattr(graphs, "graph_dataset_info"):
-        for key, value in graphs.graph_dataset_info(name, root=args.root).items():
-            print(f"{key:12s}{value}")
+        info = graphs.graph_dataset_info(name, root=args.root)
+        width = max(len(key) for key in info) + 2
+        for key, value in info.items():
+            print(f"{key:{width}s}{value}")
         return
     for split in ("train", "test"):
         items = graphs.load_graphs(name, split)
