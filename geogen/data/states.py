@@ -72,6 +72,15 @@ def _device_of(args, kwargs) -> torch.device | None:
     return None
 
 
+def _flat_layout(batch) -> dict:
+    """``batch`` vector (zeros when absent: one graph) and graph count of a flat PyG batch."""
+    batch_vector = getattr(batch, "batch", None)
+    if batch_vector is None:
+        batch_vector = torch.zeros(batch.pos.shape[0], dtype=torch.long, device=batch.pos.device)
+    num_graphs = int(batch_vector.max()) + 1 if batch_vector.numel() else 0
+    return {"batch": batch_vector, "num_graphs": num_graphs}
+
+
 @dataclass(frozen=True)
 class DenseGraph(State):
     """A batch of graphs padded to ``N`` nodes.
@@ -195,11 +204,8 @@ class PointCloud(State):
 
     @classmethod
     def from_pyg(cls, batch) -> "PointCloud":
-        batch_vector = getattr(batch, "batch", None)
-        if batch_vector is None:
-            batch_vector = torch.zeros(batch.pos.shape[0], dtype=torch.long, device=batch.pos.device)
-        num_graphs = int(batch_vector.max()) + 1 if batch_vector.numel() else 0
-        return cls(h=batch.x, pos=batch.pos, batch=batch_vector, num_graphs=num_graphs)
+        """Build from a PyG batch with ``x [N, F]``, ``pos [N, 3]`` and optional ``batch``."""
+        return cls(h=batch.x, pos=batch.pos, **_flat_layout(batch))
 
 
 @dataclass(frozen=True)
@@ -246,8 +252,4 @@ class Trajectory(State):
     @classmethod
     def from_pyg(cls, batch) -> "Trajectory":
         """Build from a PyG batch with ``x [N, F]``, ``pos [N, T, 3]`` and optional ``batch``."""
-        batch_vector = getattr(batch, "batch", None)
-        if batch_vector is None:
-            batch_vector = torch.zeros(batch.pos.shape[0], dtype=torch.long, device=batch.pos.device)
-        num_graphs = int(batch_vector.max()) + 1 if batch_vector.numel() else 0
-        return cls(h=batch.x, pos=batch.pos, batch=batch_vector, num_graphs=num_graphs)
+        return cls(h=batch.x, pos=batch.pos, **_flat_layout(batch))
