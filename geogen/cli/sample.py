@@ -7,7 +7,7 @@
 Writes the samples and ``<out>.json`` beside them (num_samples, nfe, seconds, sampler and,
 for molecules, validity_wo_correction). Samplers: the checkpoint's own (default), pc (reverse
 diffusion + Langevin), s4, euler (Euler-Maruyama, no corrector), dpm (DPM-Solver++(2M) on the
-probability-flow ODE), heun, ddim.
+probability-flow ODE), dpm_sde (its stochastic SDE variant), heun, ddim.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from geogen.errors import GeogenError
 
 HELP = "sample from a checkpoint: geogen sample [CKPT] -n N --out FILE"
 
-SAMPLERS = ("pc", "s4", "euler", "dpm", "heun", "ddim")
+SAMPLERS = ("pc", "s4", "euler", "dpm", "dpm_sde", "heun", "ddim")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -50,6 +50,7 @@ SAMPLERS = {
     "ddim": lambda p: DDIMSampler(p, num_steps=200, eta=0.0),
     "heun": lambda p: HeunSampler(p, num_steps=100),
     "dpm_solver_pp": lambda p: DPMSolverPP(p, num_steps=25),
+    "dpm_solver_pp_sde": lambda p: DPMSolverPP(p, num_steps=50, eta=1.0),
 }
 
 
