@@ -31,11 +31,12 @@ def _epoch_ms(name: str, epochs: int, threads: int) -> float:
     data = load_node_dataset(name)
     method = task.method
     method.patience = 10 ** 9
-    graph = method.build(data).prepare_graph(data.edge_index, data.num_nodes)
+    model = method.build(data)
+    graph, features = model.prepare_graph(data.edge_index, data.num_nodes), model.prepare_features(data.x)
     method.max_epochs = 3
-    method.fit(data, 0, graph=graph)  # warm-up
+    method.fit(data, 0, graph=graph, features=features)  # warm-up
     method.max_epochs = epochs
-    result = method.fit(data, 0, graph=graph)
+    result = method.fit(data, 0, graph=graph, features=features)
     return 1000.0 * result.seconds / result.epochs
 
 

@@ -43,8 +43,8 @@ class NodeClassification:
 
     Args:
         model: builds the network given ``in_channels=`` and ``out_channels=``; the network is
-            called as ``model(x, graph)`` where ``graph = model.prepare_graph(edge_index, num_nodes)``
-            is computed once per dataset.
+            called as ``model(features, graph)`` where ``graph = model.prepare_graph(edge_index, num_nodes)``
+            and ``features = model.prepare_features(x)`` are computed once per dataset.
         lr: Adam learning rate.
         weight_decay: for all parameters except the sheaf learners (if the model groups them).
         sheaf_decay: weight decay of the sheaf learners (``model.grouped_parameters()``); None = weight_decay.
@@ -76,28 +76,32 @@ class NodeClassification:
         # fused: one kernel for all parameters instead of ~10 small ops each (per-epoch overhead).
         return torch.optim.Adam(groups, lr=self.lr, fused=True)
 
-    def fit(self, data: NodeDataset, split: int, graph=None, progress=None) -> SplitResult:
+    def fit(self, data: NodeDataset, split: int, graph=None, features=None, progress=None) -> SplitResult:
         """Train on split ``split`` of ``data`` and report the test accuracy at the best epoch.
 
         Args:
             data: the dataset (masks [S, N]).
             split: which split.
             graph: ``model.prepare_graph(...)`` output to reuse; computed here when None.
+            features: ``model.prepare_features(data.x)`` output to reuse; computed here when None.
             progress: optional callable ``(epoch, best_val_acc)`` for a progress display.
         """
         start = time.perf_counter()
         model = self.build(data)
         graph = model.prepare_graph(data.edge_index, data.num_nodes) if graph is None else graph
+        features = model.prepare_features(data.x) if features is None else features
         optimizer = self.optimizer(model)
         train, val, test = data.train_masks[split], data.val_masks[split], data.test_masks[split]
-        y_train = data.y[train]
+        # Index tensors instead of boolean masks: a mask index costs a nonzero() every call.
+        train_idx, val_idx, test_idx = (mask.nonzero().squeeze(1) for mask in (train, val, test))
+        y_train, y_val = data.y[train_idx], data.y[val_idx]
         best, best_epoch, result, epoch = -float("inf"), 0, (0.0, 0.0), 0
         for epoch in range(self.max_epochs):
             model.train()
             optimizer.zero_grad(set_to_none=True)
-            F.cross_entropy(model(data.x, graph)[train], y_train).backward()
+            F.cross_entropy(model(features, graph).index_select(0, train_idx), y_train).backward()
             optimizer.step()
-            val_loss, val_acc, test_acc = self._evaluate(model, data, graph, val, test)
+            val_loss, val_acc, test_acc = self._evaluate(model, features, graph, data.y, val_idx, y_val, test_idx)
             score = self.score(val_loss, val_acc)
             if score > best:
                 best, best_epoch, result = score, epoch, (test_acc, val_acc)
@@ -109,11 +113,14 @@ class NodeClassification:
                            epochs=epoch + 1, seconds=time.perf_counter() - start)
 
     @staticmethod
-    @torch.no_grad()
-    def _evaluate(model: nn.Module, data: NodeDataset, graph, val: Tensor, test: Tensor) -> tuple[float, float, float]:
+    @torch.inference_mode()
+    def _evaluate(model: nn.Module, features, graph, y: Tensor, val_idx: Tensor, y_val: Tensor,
+                  test_idx: Tensor) -> tuple[float, float, float]:
+        """(validation loss, validation accuracy, test accuracy), fetched from the device in one transfer."""
         model.eval()
-        logits = model(data.x, graph)
-        predictions = logits.argmax(dim=1)
-        val_loss = F.cross_entropy(logits[val], data.y[val])
-        correct = predictions == data.y
-        return float(val_loss), float(correct[val].float().mean()), float(correct[test].float().mean())
+        logits = model(features, graph)
+        correct = (logits.argmax(dim=1) == y).float()
+        val_loss = F.cross_entropy(logits.index_select(0, val_idx), y_val)
+        stats = torch.stack([val_loss, correct.index_select(0, val_idx).mean(), correct.index_select(0, test_idx).mean()])
+        val_loss, val_acc, test_acc = stats.tolist()
+        return val_loss, val_acc, test_acc

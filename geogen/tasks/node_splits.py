@@ -45,12 +45,14 @@ class NodeSplitsTask:
         splits = list(range(data.num_splits)) if self.splits is None else list(self.splits)
         results: list[SplitResult] = []
         bar = tqdm(splits, desc=f"{self.dataset} splits", unit="split")
-        graph = None
+        graph = features = None
         for split in bar:
             torch.manual_seed(self.seed + split)
             if graph is None:
-                graph = self.method.build(data).prepare_graph(data.edge_index, data.num_nodes)
-            result = self.method.fit(data, split, graph=graph)
+                model = self.method.build(data)
+                graph = model.prepare_graph(data.edge_index, data.num_nodes)
+                features = model.prepare_features(data.x)
+            result = self.method.fit(data, split, graph=graph, features=features)
             results.append(result)
             bar.set_postfix(test=f"{100 * result.test_acc:.1f}", epochs=result.epochs)
         metrics = _summarise(self.dataset, results, time.perf_counter() - start)

@@ -4,15 +4,15 @@ from geogen.nn.sheaf.builders import DiagonalSheaf, GeneralSheaf, OrthogonalShea
 from geogen.nn.sheaf.continuous import ContinuousSheafDiffusion, SheafODEFunc
 from geogen.nn.sheaf.dense_backbone import SheafDenseBackbone, dense_to_sheaf_graph
 from geogen.nn.sheaf.graph import SheafGraph
-from geogen.nn.sheaf.laplacian import (BlockLaplacian, DiagonalLaplacian, SheafLaplacian, StackedLaplacian,
-                                       symmetric_normalise)
+from geogen.nn.sheaf.laplacian import (BlockLaplacian, ConnectionLaplacian, DiagonalLaplacian, SheafLaplacian,
+                                       StackedLaplacian, symmetric_normalise)
 from geogen.nn.sheaf.layer import SheafDiffusionLayer
 from geogen.nn.sheaf.learners import ConcatMapLearner, EdgeWeightLearner
 from geogen.nn.sheaf.model import NeuralSheafDiffusion, as_sheaf_graph
 from geogen.nn.sheaf.orthogonal import Cayley, Householder, MatrixExponential, OrthogonalMap
 
 __all__ = [
-    "BlockLaplacian", "Cayley", "ConcatMapLearner", "ContinuousSheafDiffusion", "DiagonalLaplacian", "DiagonalSheaf", "EdgeWeightLearner",
+    "BlockLaplacian", "Cayley", "ConnectionLaplacian", "ConcatMapLearner", "ContinuousSheafDiffusion", "DiagonalLaplacian", "DiagonalSheaf", "EdgeWeightLearner",
     "GeneralSheaf", "Householder", "MatrixExponential", "NeuralSheafDiffusion", "OrthogonalMap",
     "OrthogonalSheaf", "SheafBuilder", "SheafDenseBackbone", "SheafDiffusionLayer", "SheafODEFunc", "SheafGraph", "SheafLaplacian", "StackedLaplacian",
     "as_sheaf_graph", "dense_to_sheaf_graph", "symmetric_normalise",

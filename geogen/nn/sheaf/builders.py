@@ -13,8 +13,8 @@ import torch
 from torch import Tensor, nn
 
 from geogen.nn.sheaf.graph import SheafGraph
-from geogen.nn.sheaf.laplacian import (BlockLaplacian, DiagonalLaplacian, SheafLaplacian, StackedLaplacian,
-                                       symmetric_normalise)
+from geogen.nn.sheaf.laplacian import (BlockLaplacian, ConnectionLaplacian, DiagonalLaplacian, SheafLaplacian,
+                                       StackedLaplacian, symmetric_normalise)
 from geogen.nn.sheaf.learners import ConcatMapLearner, EdgeWeightLearner
 from geogen.nn.sheaf.orthogonal import Householder, OrthogonalMap
 
@@ -83,7 +83,7 @@ class DiagonalSheaf(SheafBuilder):
     def learned(self, x: Tensor, graph: SheafGraph) -> DiagonalLaplacian:
         maps = self.learner(self.learner_input(x), graph)  # [E, d]
         diag = x.new_zeros(graph.num_nodes, self.stalk_dim).index_add(0, graph.row, graph.weighted(maps * maps))
-        off = -graph.weighted(maps * maps[graph.reverse])  # [E, d]
+        off = -graph.weighted(maps * maps.index_select(0, graph.reverse))  # [E, d]
         diag, off = symmetric_normalise(diag, off, graph, self.augmented)
         return DiagonalLaplacian(graph=graph, diag=diag, off=off)
 
@@ -108,17 +108,16 @@ class OrthogonalSheaf(SheafBuilder):
     def num_map_params(self) -> int:
         return self.orthogonal_map.num_params
 
-    def learned(self, x: Tensor, graph: SheafGraph) -> BlockLaplacian:
+    def learned(self, x: Tensor, graph: SheafGraph) -> ConnectionLaplacian:
         maps = self.orthogonal_map(self.learner(self.learner_input(x), graph))  # [E, d, d]
         weight = x.new_ones(graph.num_edges)
         if self.weight_learner is not None:
             weight = self.weight_learner(x.reshape(x.size(0), -1), graph) ** 2  # [E]
         weight = graph.weighted(weight)
         diag = x.new_zeros(graph.num_nodes, 1).index_add(0, graph.row, weight.unsqueeze(1))  # [N, 1]
-        off = -weight.view(-1, 1, 1) * torch.bmm(maps.transpose(1, 2), maps[graph.reverse])  # [E, d, d]
-        diag, off = symmetric_normalise(diag, off, graph, self.augmented)
-        eye = torch.eye(self.stalk_dim, dtype=x.dtype, device=x.device)
-        return BlockLaplacian(graph=graph, diag=diag.unsqueeze(-1) * eye, off=off)
+        off = -weight.view(-1, 1, 1) * torch.bmm(maps.transpose(1, 2), maps.index_select(0, graph.reverse))
+        diag, off = symmetric_normalise(diag, off, graph, self.augmented)  # [N, 1], [E, d, d]
+        return ConnectionLaplacian(graph=graph, diag=diag.squeeze(1), off=off)
 
 
 class GeneralSheaf(SheafBuilder):
@@ -138,11 +137,11 @@ class GeneralSheaf(SheafBuilder):
         maps = self.learner(self.learner_input(x), graph).view(-1, d, d)  # [E, d, d]
         gram = graph.weighted(torch.bmm(maps.transpose(1, 2), maps))  # [E, d, d]
         diag = x.new_zeros(graph.num_nodes, d, d).index_add(0, graph.row, gram)
-        off = -graph.weighted(torch.bmm(maps.transpose(1, 2), maps[graph.reverse]))  # [E, d, d]
+        off = -graph.weighted(torch.bmm(maps.transpose(1, 2), maps.index_select(0, graph.reverse)))  # [E, d, d]
         jitter = torch.empty(d, dtype=x.dtype, device=x.device).uniform_(-1e-3, 1e-3) if self.training else 0.0
         shift = torch.diag_embed(x.new_ones(d) * (1.0 + jitter)) if self.augmented else 0.0
         values, vectors = torch.linalg.eigh(diag + shift)
         inv_sqrt = vectors @ torch.diag_embed(values.clamp(min=1e-12).rsqrt()) @ vectors.transpose(1, 2)
-        off = (inv_sqrt[graph.row] @ off @ inv_sqrt[graph.col]).clamp(-1.0, 1.0)
+        off = (inv_sqrt.index_select(0, graph.row) @ off @ inv_sqrt.index_select(0, graph.col)).clamp(-1.0, 1.0)
         diag = (inv_sqrt @ diag @ inv_sqrt).clamp(-1.0, 1.0)
         return BlockLaplacian(graph=graph, diag=diag, off=off)

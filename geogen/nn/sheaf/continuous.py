@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from geogen.nn.sheaf.builders import SheafBuilder
+from geogen.nn.sheaf.features import NodeFeatures, as_node_features, prepare_node_features
 from geogen.nn.sheaf.graph import SheafGraph
 from geogen.nn.sheaf.model import as_sheaf_graph
 
@@ -64,13 +65,14 @@ class ContinuousSheafDiffusion(nn.Module):
         self.input_dropout, self.dropout = input_dropout, dropout
 
     prepare_graph = staticmethod(SheafGraph.from_edge_index)
+    prepare_features = staticmethod(prepare_node_features)
 
-    def forward(self, x: Tensor, edge_index: SheafGraph | Tensor) -> Tensor:
-        """Shapes: x [N, F] -> logits [N, out_channels]."""
+    def forward(self, x: Tensor | NodeFeatures, edge_index: SheafGraph | Tensor) -> Tensor:
+        """Shapes: x [N, F] (or :meth:`prepare_features` output) -> logits [N, out_channels]."""
         from torchdiffeq import odeint
 
-        graph = as_sheaf_graph(edge_index, x.size(0))
-        h = F.elu(self.encoder(F.dropout(x, p=self.input_dropout, training=self.training)))
+        h = F.elu(as_node_features(x).dropout(self.input_dropout, self.training).linear(self.encoder))
+        graph = as_sheaf_graph(edge_index, h.size(0))
         h = F.dropout(h, p=self.dropout, training=self.training).view(-1, self.stalk_dim, self.hidden_channels)
         laplacian = None if self.func.nonlinear else self.func.builder(h, graph)
         times = torch.tensor([0.0, self.time], dtype=h.dtype, device=h.device)

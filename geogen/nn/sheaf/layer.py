@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from geogen.nn.sheaf.builders import SheafBuilder
+from geogen.nn.sheaf.dropout import dropout
 from geogen.nn.sheaf.graph import SheafGraph
 from geogen.nn.sheaf.laplacian import SheafLaplacian
 
@@ -42,16 +43,18 @@ class SheafDiffusionLayer(nn.Module):
 
     def laplacian(self, x: Tensor, graph: SheafGraph) -> SheafLaplacian:
         """The sheaf Laplacian learned from ``x [N, D, C]`` (dropout on the learner input)."""
-        x_maps = F.dropout(x, p=self.dropout, training=self.training) if self.map_dropout else x
+        x_maps = dropout(x, self.dropout, self.training) if self.map_dropout else x
         return self.builder(x_maps, graph)
 
     def diffusion(self, x: Tensor, laplacian: SheafLaplacian) -> Tensor:
         """``act(L (I (x) W1) x W2)``; shapes: x [N, D, C] -> [N, D, C]."""
-        h = F.dropout(x, p=self.dropout, training=self.training)
-        if self.left is not None:
-            h = torch.matmul(self.left, h)  # [D, D] @ [N, D, C] -> [N, D, C]
+        h = dropout(x, self.dropout, self.training)
         if self.right is not None:
-            h = torch.matmul(h, self.right.t())  # [N, D, C]
+            h = torch.matmul(h, self.right.t())  # [N, D, C], one GEMM over N*D rows
+        if self.left is not None:
+            # W1 acts on the stalk axis: one [D, D] @ [D, N*C] GEMM instead of a batched matmul over nodes.
+            n, d, c = h.shape
+            h = (self.left @ h.transpose(0, 1).reshape(d, n * c)).view(d, n, c).transpose(0, 1)
         h = laplacian.matmul(h)
         return F.elu(h) if self.use_act else h
 

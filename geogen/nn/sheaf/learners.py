@@ -35,7 +35,7 @@ class ConcatMapLearner(nn.Module):
         weight_v, weight_u = self.linear.weight.split(self.in_channels, dim=1)  # [P, F] each
         projected = torch.cat([x @ weight_v.t(), x @ weight_u.t()], dim=1)  # [N, 2P]
         source, target = projected.chunk(2, dim=1)
-        return self.activation(source[graph.row] + target[graph.col])
+        return self.activation(source.index_select(0, graph.row) + target.index_select(0, graph.col))
 
 
 class EdgeWeightLearner(nn.Module):
@@ -55,5 +55,5 @@ class EdgeWeightLearner(nn.Module):
         """Shapes: x [N, F] -> [E]."""
         weight_v, weight_u = self.linear.weight.split(self.in_channels, dim=1)  # [1, F] each
         source, target = (x @ weight_v.t()).squeeze(-1), (x @ weight_u.t()).squeeze(-1)  # [N]
-        half = torch.sigmoid(source[graph.row] + target[graph.col])  # [E]
-        return half * half[graph.reverse]
+        half = torch.sigmoid(source.index_select(0, graph.row) + target.index_select(0, graph.col))  # [E]
+        return half * half.index_select(0, graph.reverse)

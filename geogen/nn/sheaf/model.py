@@ -8,6 +8,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from geogen.nn.sheaf.builders import SheafBuilder
+from geogen.nn.sheaf.dropout import dropout
+from geogen.nn.sheaf.features import NodeFeatures, as_node_features, prepare_node_features
 from geogen.nn.sheaf.graph import SheafGraph
 from geogen.nn.sheaf.layer import SheafDiffusionLayer
 
@@ -57,10 +59,10 @@ class NeuralSheafDiffusion(nn.Module):
             for i, b in enumerate(builders))
         self.decoder = nn.Linear(width, out_channels)
 
-    def encode(self, x: Tensor) -> Tensor:
+    def encode(self, x: Tensor | NodeFeatures) -> Tensor:
         """Shapes: x [N, F] -> [N, D, C]."""
-        h = self.encoder(F.dropout(x, p=self.input_dropout, training=self.training))
-        h = F.dropout(F.elu(h) if self.use_act else h, p=self.dropout, training=self.training)
+        h = as_node_features(x).dropout(self.input_dropout, self.training).linear(self.encoder)
+        h = dropout(F.elu(h) if self.use_act else h, self.dropout, self.training)
         if self.second is not None:
             h = self.second(h)
         return h.view(h.size(0), self.stalk_dim, self.hidden_channels)  # [N, D, C]
@@ -72,23 +74,26 @@ class NeuralSheafDiffusion(nn.Module):
             h, laplacian = layer(h, graph, laplacian)
         return h
 
-    def forward(self, x: Tensor, edge_index: SheafGraph | Tensor) -> Tensor:
+    def forward(self, x: Tensor | NodeFeatures, edge_index: SheafGraph | Tensor) -> Tensor:
         """Logits per node.
 
         Args:
-            x: [N, F] node features.
+            x: [N, F] node features, or :meth:`prepare_features` output (reuse it across epochs).
             edge_index: [2, E] undirected edge index, or a precomputed :class:`SheafGraph`
                 (reuse it across epochs to skip the edge pairing).
         Returns:
             [N, out_channels] logits.
         """
-        h = self.diffuse(self.encode(x), as_sheaf_graph(edge_index, x.size(0)))
+        h = self.encode(x)
+        h = self.diffuse(h, as_sheaf_graph(edge_index, h.size(0)))
         return self.decoder(h.reshape(h.size(0), -1))
 
     @staticmethod
     def prepare_graph(edge_index: Tensor, num_nodes: int) -> SheafGraph:
         """The index structures to reuse across forward calls on one graph."""
         return SheafGraph.from_edge_index(edge_index, num_nodes)
+
+    prepare_features = staticmethod(prepare_node_features)
 
     def grouped_parameters(self) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
         """(restriction-map and edge-weight learner parameters, all others): NSD's two weight decays."""

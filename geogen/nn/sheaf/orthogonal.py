@@ -9,11 +9,14 @@ __all__ = ["OrthogonalMap", "Householder", "Cayley", "MatrixExponential"]
 
 
 def _strict_lower(params: Tensor, d: int) -> Tensor:
-    """[E, d(d-1)/2] -> [E, d, d] with the parameters below the diagonal, zeros elsewhere."""
+    """[E, d(d-1)/2] -> [E, d, d] with the parameters below the diagonal, zeros elsewhere.
+
+    A matmul with a constant one-hot basis: one GEMM forward and backward instead of an
+    ``index_put`` whose backward is a gather (far fewer, cheaper kernels for small d).
+    """
     rows, cols = torch.tril_indices(d, d, offset=-1, device=params.device)
-    out = params.new_zeros(params.size(0), d, d)
-    out[:, rows, cols] = params
-    return out
+    basis = torch.eye(d * d, dtype=params.dtype, device=params.device)[rows * d + cols]  # [d(d-1)/2, d*d]
+    return (params @ basis).view(-1, d, d)
 
 
 class OrthogonalMap:
@@ -46,14 +49,22 @@ class Householder(OrthogonalMap):
     """
 
     def __call__(self, params: Tensor) -> Tensor:
-        vectors = _strict_lower(params, self.d) + torch.eye(self.d, dtype=params.dtype, device=params.device)
-        q = torch.eye(self.d, dtype=params.dtype, device=params.device).expand_as(vectors)
-        for i in range(self.d):
+        eye = torch.eye(self.d, dtype=params.dtype, device=params.device)
+        vectors = _strict_lower(params, self.d) + eye  # [E, d, d]
+        q = None
+        # The last vector is always e_d, whose reflection flips the last column: no product needed.
+        for i in range(self.d - 1):
             v = vectors[:, :, i]  # [E, d]
-            qv = torch.einsum("eij,ej->ei", q, v)  # [E, d]
             scale = 2.0 / (v * v).sum(-1, keepdim=True)  # [E, 1]
-            q = q - (scale * qv).unsqueeze(-1) * v.unsqueeze(-2)  # Q (I - 2vv^T/v^Tv)
-        return q
+            # Q (I - 2vv^T/v^Tv); the first factor multiplies the identity, so Qv = v.
+            qv = v if q is None else (q @ v.unsqueeze(-1)).squeeze(-1)  # [E, d]
+            update = (scale * qv).unsqueeze(-1) * v.unsqueeze(-2)  # [E, d, d]
+            q = eye - update if q is None else q - update
+        flip = torch.ones(self.d, dtype=params.dtype, device=params.device)
+        flip[-1] = -1.0
+        if q is None:  # d = 1: the single reflection is -1
+            return (-eye).expand(params.size(0), 1, 1)
+        return q * flip
 
 
 class Cayley(OrthogonalMap):
