@@ -7,10 +7,11 @@ leaves a partial output file.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from geogen.io import atomic_output as atomic_path
 
 __all__ = ["atomic_output", "write_smiles", "write_sdf", "draw_grid", "embed_conformer"]
 
@@ -18,18 +19,8 @@ __all__ = ["atomic_output", "write_smiles", "write_sdf", "draw_grid", "embed_con
 @contextmanager
 def atomic_output(path: str | os.PathLike, mode: str = "w"):
     """Open a temporary file beside ``path``; rename it to ``path`` only on success."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    try:
-        with open(temp, mode) as stream:
-            yield stream
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
+    with atomic_path(path) as temp, open(temp, mode) as stream:
+        yield stream
 
 
 def write_smiles(smiles: Sequence[str | None], path: str | os.PathLike) -> None:

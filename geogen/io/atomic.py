@@ -24,6 +24,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     os.close(handle)
     try:
         yield Path(temp)
+        os.chmod(temp, 0o644)  # mkstemp creates 0600; outputs get the usual permissions
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

@@ -72,9 +72,15 @@ class MoleculeOutput(GraphOutputKind):
         self.check_suffix(path)
         suffix = path.suffix.lower()
         if suffix == ".sdf":
-            from geogen.chem.sdf import write_sdf
+            from geogen.chem.io import write_sdf
 
-            write_sdf([m for m in decoded.mols if m is not None], path, conformers=conformers)
+            mols = [m for m in decoded.mols if m is not None]
+            written = write_sdf(mols, path, conformers=conformers)
+            if written < len(mols):
+                import sys
+
+                print(f"note: {len(mols) - written} of {len(mols)} molecules were left out of "
+                      f"{path.name} (no 3D conformer could be embedded)", file=sys.stderr)
             return [path]
         with atomic_output(path) as temp:
             with open(temp, "w") as handle:
