@@ -126,3 +126,23 @@ def test_nsd_trains_one_step_and_groups_parameters():
     loss = model(torch.randn(9, 5), graph).logsumexp(1).sum()
     loss.backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in sheaf)
+
+
+def test_sparse_features_match_dense_encoder_and_gradient():
+    from geogen.nn.sheaf.features import DenseFeatures, SparseFeatures, prepare_node_features
+
+    torch.manual_seed(0)
+    x = torch.randn(9, 13, dtype=torch.float64) * (torch.rand(9, 13) < 0.08)
+    features = prepare_node_features(x)
+    assert isinstance(features, SparseFeatures)
+    assert isinstance(prepare_node_features(torch.randn(9, 13)), DenseFeatures)
+    layer = nn.Linear(13, 4).double()
+    out = features.linear(layer)
+    (out ** 2).sum().backward()
+    grad = layer.weight.grad.clone()
+    layer.zero_grad()
+    (layer(x) ** 2).sum().backward()
+    assert torch.allclose(out, layer(x), atol=1e-12) and torch.allclose(grad, layer.weight.grad, atol=1e-12)
+    dropped = features.dropout(0.5, training=True)
+    assert torch.equal(dropped.transpose.to_dense(), dropped.matrix.to_dense().t())
+    assert ((dropped.matrix.to_dense() != 0) <= (x != 0)).all()
