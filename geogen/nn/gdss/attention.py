@@ -72,28 +72,30 @@ class GraphAttentionLayer(nn.Module):
                 pair_mask: Tensor) -> tuple[Tensor | None, Tensor]:
         batch, nodes, _ = x.shape
         qk = 2 * self.attn_dim
-        weight = self.weight if self.compute_nodes else self.weight[..., :qk]
-        bias = self.bias if self.compute_nodes else self.bias[:, :qk]
-        propagation = gcn_normalize_looped(pairs.unpack(adj, diagonal=1.0))  # [B, C, N, N]
+        weight = self.weight if self.compute_nodes else self.weight[..., :qk]  # [C, F, W]
+        bias = self.bias if self.compute_nodes else self.bias[:, :qk]  # [C, W]
+        channels = self.in_channels
+        # channel-major layout [C, B, ...]: the per-channel weights become one batched matmul
+        propagation = gcn_normalize_looped(pairs.unpack_channels_first(adj, diagonal=1.0))  # [C, B, N, N]
         # (P X) W == P (X W): propagate the F input features once per channel, then project
-        # all of q, k, v with one matmul per channel (F < W, so fewer tiny-matrix FLOPs).
-        propagated = (propagation @ x.unsqueeze(1)).transpose(0, 1)  # [C, B, N, F]
-        hidden = propagated.reshape(self.in_channels, batch * nodes, -1) @ weight  # [C, B*N, W]
-        hidden = hidden.view(self.in_channels, batch, nodes, -1).transpose(0, 1)  # [B, C, N, W]
-        hidden = hidden + bias.unsqueeze(1)
+        # q, k and v with one matmul per channel (F < W, so fewer tiny-matrix FLOPs).
+        propagated = (propagation @ x).reshape(channels, batch * nodes, -1)  # [C, B*N, F]
+        hidden = torch.baddbmm(bias.unsqueeze(1), propagated, weight)  # [C, B*N, W]
+        hidden = hidden.view(channels, batch, nodes, -1)  # [C, B, N, W]
+        widths = [self.attn_dim, self.attn_dim] + ([self.out_dim] if self.compute_nodes else [])
+        query, key, *value = hidden.split(widths, dim=-1)  # split: its backward needs no zero-fill
 
         head_dim = self.attn_dim // self.num_heads
-        heads = (batch, self.in_channels, nodes, self.num_heads, head_dim)
-        query = hidden[..., : self.attn_dim].reshape(heads).transpose(2, 3)  # [B, C, H, N, d]
-        key = hidden[..., self.attn_dim: qk].reshape(heads).transpose(2, 3)  # [B, C, H, N, d]
-        scores = torch.tanh(query @ key.transpose(-1, -2) / math.sqrt(self.out_dim))  # [B, C, H, N, N]
-        scores = scores.mean(dim=2)  # [B, C, N, N]
-        # symmetrised over (i, j): the packed upper triangle of (S + S^T) / 2
-        attention = 0.5 * (pairs.pack(scores) + pairs.pack(scores.transpose(-1, -2)))  # [B, P, C]
+        heads = (channels, batch, nodes, self.num_heads, head_dim)
+        query = (query * (1.0 / math.sqrt(self.out_dim))).reshape(heads).transpose(2, 3)  # [C, B, H, N, d]
+        key = key.reshape(heads).transpose(2, 3)  # [C, B, H, N, d]
+        # per head tanh(q_i . k_j / sqrt(out)); mean over heads; symmetrised over (i, j)
+        scores = torch.tanh(query @ key.transpose(-1, -2)).sum(dim=2)  # [C, B, N, N]
+        attention = pairs.pack_symmetrized(scores) * (0.5 / self.num_heads)  # [B, P, C]
 
         x_out = None
         if self.compute_nodes:
-            value = hidden[..., qk:].permute(0, 2, 1, 3).reshape(batch, nodes, -1)  # [B, N, C*out]
+            value = value[0].permute(1, 2, 0, 3).reshape(batch, nodes, -1)  # [B, N, C*out]
             x_out = torch.tanh(mask_nodes(self.node_mlp(value), mask))
 
         edge_in = torch.cat([attention, adj], dim=-1)  # [B, P, 2C]

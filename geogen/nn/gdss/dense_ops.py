@@ -72,6 +72,7 @@ class PairPacking:
         spread = select.clone()
         spread[cols * num_nodes + rows, pair_ids] = 1.0
         self._spread = spread.t().contiguous()  # [P, N*N]: both triangles
+        self._spread_t = spread  # [N*N, P]: (i, j) + (j, i) -> pair
         self._eye = torch.eye(num_nodes, dtype=like.dtype, device=like.device).flatten()  # [N*N]
 
     def pack(self, dense: Tensor) -> Tensor:
@@ -85,6 +86,19 @@ class PairPacking:
         if diagonal:
             dense = dense + diagonal * self._eye
         return dense.view(batch, channels, self.num_nodes, self.num_nodes)
+
+    def unpack_channels_first(self, packed: Tensor, diagonal: float = 0.0) -> Tensor:
+        """``[B, P, C] -> [C, B, N, N]``, symmetric, with ``diagonal`` on the diagonal."""
+        batch, _, channels = packed.shape
+        dense = packed.permute(2, 0, 1) @ self._spread  # [C, B, N*N]
+        if diagonal:
+            dense = dense + diagonal * self._eye
+        return dense.view(channels, batch, self.num_nodes, self.num_nodes)
+
+    def pack_symmetrized(self, dense: Tensor) -> Tensor:
+        """``S [C, B, N, N] -> (S + S^T)`` on the upper triangle, as ``[B, P, C]``."""
+        both = dense.flatten(-2) @ self._spread_t  # [C, B, P]
+        return both.permute(1, 2, 0)
 
     def pair_mask(self, mask: Tensor) -> Tensor:
         """``[B, N]`` node mask -> ``[B, P, 1]`` float mask of pairs of real nodes."""
