@@ -101,7 +101,12 @@ def fetch(remote: RemoteFile, raw_dir: str | os.PathLike, timeout: float = 60.0)
         raise
     except Exception as error:  # network errors come in many types (URLError, timeout, OSError)
         mirror = mirror_root()
-        where = f"{mirror / remote.mirror_path}" if mirror and remote.mirror_path else "no mirror set"
+        if mirror is None:
+            where = "no mirror set"
+        elif remote.mirror_path:
+            where = f"{mirror / remote.mirror_path}"
+        else:
+            where = f"{mirror} does not carry this file"
         raise GeogenError(
             f"cannot obtain {remote.name}: not in {raw_dir}, not in the mirror ({where}), and "
             f"downloading {remote.url} failed ({type(error).__name__}: {error}); download it "

@@ -20,7 +20,8 @@ from geogen.nn.gdss.official import (
     read_official_checkpoint,
 )
 
-__all__ = ["official_method_config", "convert_official_checkpoint", "OFFICIAL_DATASETS"]
+__all__ = ["official_method_config", "convert_official_checkpoint", "node_counts_from_smiles",
+           "OFFICIAL_DATASETS"]
 
 # official data name -> (geogen dataset, molecule atom types or None for plain graphs)
 OFFICIAL_DATASETS = {
@@ -116,8 +117,30 @@ def _node_count_distribution(dataset: str, max_nodes: int) -> torch.Tensor:
     return torch.as_tensor(probs, dtype=torch.float32)
 
 
+def node_counts_from_smiles(path: str | Path, max_nodes: int) -> torch.Tensor:
+    """``[max_nodes + 1]`` heavy-atom-count distribution of the molecules in a SMILES file.
+
+    For official checkpoints whose training data is not at hand (ZINC250k's CSV is not
+    mirrored): any representative SMILES file gives the node counts to sample with.
+    """
+    from rdkit import Chem, rdBase
+
+    from geogen.data.smiles import read_smiles_file
+
+    counts = torch.zeros(max_nodes + 1)
+    with rdBase.BlockLogs():
+        for smiles in read_smiles_file(path):
+            mol = Chem.MolFromSmiles(smiles)
+            if mol is not None and 0 < mol.GetNumAtoms() <= max_nodes:
+                counts[mol.GetNumAtoms()] += 1
+    if counts.sum() == 0:
+        raise GeogenError(f"{path} has no valid molecule of at most {max_nodes} heavy atoms")
+    return counts / counts.sum()
+
+
 def convert_official_checkpoint(source: str | Path, out: str | Path, *,
-                                node_counts: torch.Tensor | None = None) -> dict:
+                                node_counts: torch.Tensor | None = None,
+                                node_counts_from: str | Path | None = None) -> dict:
     """Write a geogen checkpoint for an official GDSS file; returns its method config.
 
     Args:
@@ -125,6 +148,8 @@ def convert_official_checkpoint(source: str | Path, out: str | Path, *,
         out: the geogen checkpoint to write.
         node_counts: ``[max_nodes + 1]`` node-count probabilities; default: from the dataset
             the official config names (its training split).
+        node_counts_from: a SMILES file to take them from instead (see
+            :func:`node_counts_from_smiles`).
     """
     from hydra.utils import instantiate
 
@@ -136,6 +161,8 @@ def convert_official_checkpoint(source: str | Path, out: str | Path, *,
     net_x, net_adj = build_official_networks(official, use_ema=False)
     method.denoiser.x_network.load_state_dict(net_x.state_dict())
     method.denoiser.adj_network.load_state_dict(net_adj.state_dict())
+    if node_counts is None and node_counts_from is not None:
+        node_counts = node_counts_from_smiles(node_counts_from, config["max_nodes"])
     if node_counts is None:
         dataset = OFFICIAL_DATASETS[official.config["data"]["data"]][0]
         node_counts = _node_count_distribution(dataset, config["max_nodes"])
