@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--checkpoint", default=None, help="geogen QM9 checkpoint (for sample)")
-    parser.add_argument("--sampler", default="pc", choices=["pc", "s4", "euler", "dpm", "dpm_sde", "heun", "ddim"])
+    parser.add_argument("--sampler", default="pc", choices=["pc", "s4", "euler", "dpm", "dpm_sde", "dpm_langevin", "heun", "ddim"])
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--num-samples", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")

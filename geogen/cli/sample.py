@@ -19,7 +19,7 @@ from geogen.errors import GeogenError
 
 HELP = "sample from a checkpoint: geogen sample [CKPT] -n N --out FILE"
 
-SAMPLERS = ("pc", "s4", "euler", "dpm", "dpm_sde", "heun", "ddim")
+SAMPLERS = ("pc", "s4", "euler", "dpm", "dpm_sde", "dpm_langevin", "heun", "ddim")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

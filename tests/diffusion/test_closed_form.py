@@ -51,6 +51,8 @@ SAMPLERS = {
     "heun": lambda p: HeunSampler(p, num_steps=100),
     "dpm_solver_pp": lambda p: DPMSolverPP(p, num_steps=25),
     "dpm_solver_pp_sde": lambda p: DPMSolverPP(p, num_steps=50, eta=1.0),
+    "dpm_solver_pp_langevin": lambda p: DPMSolverPP(p, num_steps=50,
+                                                    corrector=Langevin(snr=0.05, scale_eps=1.0)),
 }
 
 
