@@ -27,6 +27,8 @@ def main(source: str, target: str, sampler: str | None = None, steps: str | None
             chosen["num_steps"] = int(steps)
         config["sampler"] = {**chosen, "process": config["process"]}
     method = load_method(source, use_ema=True)
+    if hasattr(method, "node_count_probs"):  # runs made before EMA skipped buffers averaged it
+        method.node_count_probs /= method.node_count_probs.sum()
     from hydra.utils import instantiate
 
     method.sampler = instantiate(config["sampler"], _convert_="partial")

@@ -32,7 +32,8 @@ class EMA(L.Callback):
 
     @staticmethod
     def _floating(module: nn.Module) -> dict[str, torch.Tensor]:
-        return {k: v for k, v in module.state_dict().items() if v.is_floating_point()}
+        # parameters only: buffers (e.g. a node-count distribution) are data, not weights
+        return {k: v.detach() for k, v in module.named_parameters() if v.is_floating_point()}
 
     def on_fit_start(self, trainer, pl_module) -> None:
         if not self.shadow:
