@@ -128,3 +128,16 @@ def test_official_nbody_configuration_parameter_count():
     model = PONITA(in_channels=1, hidden_dim=128, out_channels=0, out_vector_channels=1, num_layers=5, num_ori=16,
                    in_vector_channels=1, basis_dim=256)
     assert abs(sum(p.numel() for p in model.parameters()) - 1.06e6) < 0.01e6
+
+
+def test_chunked_path_trains_under_bfloat16_autocast():
+    """Mixed precision: the memory-light backward gets float32 and bfloat16 tensors together."""
+    model = _model(8, edge_chunk_size=7).float()
+    pos, x, vec = (t.float() for t in _inputs())
+    data = _batch(pos, x, vec)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        s, v = model(data)
+        loss = s.float().square().sum() + v.float().square().sum()
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert all(g is not None and g.dtype == torch.float32 and torch.isfinite(g).all() for g in grads)

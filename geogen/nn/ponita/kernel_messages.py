@@ -118,7 +118,13 @@ class _ChunkedMessages(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_out):
-        x, basis, weight = ctx.saved_tensors
+        saved = ctx.saved_tensors
+        # under autocast the inputs may mix float32 and bfloat16: compute in one dtype, and
+        # return every gradient in its input's dtype
+        common = torch.promote_types(torch.promote_types(saved[0].dtype, saved[1].dtype),
+                                     torch.promote_types(saved[2].dtype, grad_out.dtype))
+        x, basis, weight = (t.to(common) for t in saved)
+        grad_out = grad_out.to(common)
         num_nodes, num_ori, channels = x.shape
         grad_x, grad_weight = torch.zeros_like(x), torch.zeros_like(weight)
         grad_basis = torch.empty_like(basis) if ctx.needs_input_grad[1] else None
@@ -134,4 +140,6 @@ class _ChunkedMessages(torch.autograd.Function):
             grad_weight += basis[part].reshape(-1, basis.shape[-1]).T @ grad_rows
             if grad_basis is not None:
                 grad_basis[part] = (grad_rows @ weight.T).view_as(basis[part])
-        return grad_x, grad_basis, grad_weight, None, None
+        if grad_basis is not None:
+            grad_basis = grad_basis.to(saved[1].dtype)
+        return grad_x.to(saved[0].dtype), grad_basis, grad_weight.to(saved[2].dtype), None, None
