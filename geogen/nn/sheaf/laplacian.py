@@ -62,6 +62,12 @@ class DiagonalLaplacian(SheafLaplacian):
         return dense.reshape(n * d, n * d)
 
 
+def _add_off_diagonal(diagonal_part: Tensor, graph: SheafGraph, off: Tensor, x: Tensor) -> Tensor:
+    """``diagonal_part + sum_j off_ij x_j``: the edge blocks ``off [E, d, d]`` applied to ``x [N, d, C]``."""
+    messages = torch.bmm(off, x.index_select(0, graph.col))  # [E, d, C]
+    return diagonal_part.index_add(0, graph.row, messages)
+
+
 @dataclass(frozen=True)
 class BlockLaplacian(SheafLaplacian):
     """Dense d x d blocks.
@@ -79,8 +85,7 @@ class BlockLaplacian(SheafLaplacian):
         return int(self.diag.size(1))
 
     def matmul(self, x: Tensor) -> Tensor:
-        messages = torch.bmm(self.off, x.index_select(0, self.graph.col))  # [E, d, C]
-        return torch.bmm(self.diag, x).index_add(0, self.graph.row, messages)
+        return _add_off_diagonal(torch.bmm(self.diag, x), self.graph, self.off, x)
 
     def to_dense(self) -> Tensor:
         n, d, _ = self.diag.shape
@@ -109,8 +114,7 @@ class ConnectionLaplacian(SheafLaplacian):
         return int(self.off.size(1))
 
     def matmul(self, x: Tensor) -> Tensor:
-        messages = torch.bmm(self.off, x.index_select(0, self.graph.col))  # [E, d, C]
-        return (self.diag.view(-1, 1, 1) * x).index_add(0, self.graph.row, messages)
+        return _add_off_diagonal(self.diag.view(-1, 1, 1) * x, self.graph, self.off, x)
 
     def to_dense(self) -> Tensor:
         eye = torch.eye(self.stalk_dim, dtype=self.off.dtype, device=self.off.device)
