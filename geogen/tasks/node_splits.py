@@ -44,6 +44,8 @@ class NodeSplitsTask:
         data = load_node_dataset(self.dataset, root=self.data_root).to(self.device)
         splits = list(range(data.num_splits)) if self.splits is None else list(self.splits)
         results: list[SplitResult] = []
+        run_dir = Path(run_dir)
+        run_dir.mkdir(parents=True, exist_ok=True)
         bar = tqdm(splits, desc=f"{self.dataset} splits", unit="split")
         graph = features = None
         for split in bar:
@@ -55,15 +57,19 @@ class NodeSplitsTask:
             result = self.method.fit(data, split, graph=graph, features=features)
             results.append(result)
             bar.set_postfix(test=f"{100 * result.test_acc:.1f}", epochs=result.epochs)
+            # Partial metrics after every split, so a long run's finished splits are visible.
+            _write(run_dir, _summarise(self.dataset, results, time.perf_counter() - start, complete=False))
         metrics = _summarise(self.dataset, results, time.perf_counter() - start)
         _print_table(metrics, results)
-        run_dir = Path(run_dir)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+        _write(run_dir, metrics)
         return metrics
 
 
-def _summarise(dataset: str, results: list[SplitResult], seconds: float) -> dict:
+def _write(run_dir: Path, metrics: dict) -> None:
+    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+
+
+def _summarise(dataset: str, results: list[SplitResult], seconds: float, complete: bool = True) -> dict:
     test = [100 * r.test_acc for r in results]
     val = [100 * r.val_acc for r in results]
     epochs = sum(r.epochs for r in results)
@@ -76,6 +82,7 @@ def _summarise(dataset: str, results: list[SplitResult], seconds: float) -> dict
         "best_epoch": [r.best_epoch for r in results], "epochs": [r.epochs for r in results],
         "split_seconds": [r.seconds for r in results], "total_epochs": epochs,
         "total_seconds": seconds, "seconds_per_epoch": sum(r.seconds for r in results) / max(epochs, 1),
+        "complete": complete,
     }
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
+
+from geogen.nn.sheaf.block_sparse import EdgeBlockPattern
 
 __all__ = ["SheafGraph"]
 
@@ -19,6 +21,9 @@ class SheafGraph:
         reverse: [E], ``edge_index[:, reverse[e]] == edge_index.flip(0)[:, e]``;
         edge_weight: [E] symmetric non-negative weights, or None (all ones);
         degree: [N] weighted degree (sum of incident edge weights).
+
+    Graphs with at least ``sparse_min_edges`` directed edges apply Laplacians as CSR products
+    (:meth:`edge_blocks`); below it, gathers and ``index_add`` have less per-call overhead.
     """
 
     edge_index: Tensor
@@ -26,6 +31,9 @@ class SheafGraph:
     num_nodes: int
     degree: Tensor
     edge_weight: Tensor | None = None
+    sparse_min_edges: int = 4096
+    # Memo of edge-block CSR layouts per (stalk_dim, blocks): built once per graph, reused every layer/epoch.
+    _patterns: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def row(self) -> Tensor:
@@ -62,6 +70,16 @@ class SheafGraph:
         degree = torch.zeros(num_nodes, dtype=weight.dtype, device=row.device).index_add_(0, row, weight)
         return cls(edge_index=edge_index, reverse=reverse, num_nodes=num_nodes, degree=degree,
                    edge_weight=edge_weight)
+
+    def edge_blocks(self, stalk_dim: int, blocks: tuple[tuple[int, int], ...]) -> EdgeBlockPattern | None:
+        """The CSR layout of per-edge blocks filling ``blocks`` (see :class:`EdgeBlockPattern`),
+        or None when the graph is below ``sparse_min_edges`` (use gathers)."""
+        if self.num_edges < self.sparse_min_edges:
+            return None
+        key = (stalk_dim, blocks)
+        if key not in self._patterns:
+            self._patterns[key] = EdgeBlockPattern.build(self.row, self.col, self.num_nodes, stalk_dim, blocks)
+        return self._patterns[key]
 
     def weighted(self, values: Tensor) -> Tensor:
         """``values`` [E, ...] multiplied by the edge weights (unchanged when unweighted)."""

@@ -1,7 +1,9 @@
 """Sparse sheaf Laplacians: diagonal blocks per node, off-diagonal blocks per directed edge.
 
 A Laplacian acts on stalk-valued signals ``x [N, D, C]`` (D stalk dimensions, C channels)
-through gathers and ``index_add`` over the edge list, never as a dense [ND, ND] matrix.
+through gathers and ``index_add`` over the edge list (small graphs) or one CSR product over
+the node-stalk grid (graphs with many edges, :class:`~geogen.nn.sheaf.block_sparse.EdgeBlockPattern`),
+never as a dense [ND, ND] matrix.
 Gathers use ``index_select``, whose backward is an ``index_add`` (advanced indexing's backward
 is an accumulating ``index_put``, several times slower on CPU).
 """
@@ -50,6 +52,10 @@ class DiagonalLaplacian(SheafLaplacian):
         return int(self.diag.size(1))
 
     def matmul(self, x: Tensor) -> Tensor:
+        d = self.stalk_dim
+        pattern = self.graph.edge_blocks(d, tuple((i, i) for i in range(d)))
+        if pattern is not None:
+            return self.diag.unsqueeze(-1) * x + pattern.matmul(self.off, x)
         messages = self.off.unsqueeze(-1) * x.index_select(0, self.graph.col)  # [E, D, C]
         return (self.diag.unsqueeze(-1) * x).index_add(0, self.graph.row, messages)
 
@@ -64,6 +70,10 @@ class DiagonalLaplacian(SheafLaplacian):
 
 def _add_off_diagonal(diagonal_part: Tensor, graph: SheafGraph, off: Tensor, x: Tensor) -> Tensor:
     """``diagonal_part + sum_j off_ij x_j``: the edge blocks ``off [E, d, d]`` applied to ``x [N, d, C]``."""
+    d = off.size(1)
+    pattern = graph.edge_blocks(d, tuple((i, j) for i in range(d) for j in range(d)))
+    if pattern is not None:
+        return diagonal_part + pattern.matmul(off.reshape(off.size(0), d * d), x)
     messages = torch.bmm(off, x.index_select(0, graph.col))  # [E, d, C]
     return diagonal_part.index_add(0, graph.row, messages)
 
