@@ -73,14 +73,14 @@ def test_output_unpacks_and_shapes():
 
 
 def test_pair_kernel_reuse_matches_explicit_edges():
-    """The reversed edge reuses its pair's kernel through the antipodal map: same result as
-    listing both directions explicitly (a directed edge_index takes the explicit path)."""
+    """The reversed edge reuses its pair's kernel through the antipodal map and self-loops share
+    one kernel: same result as listing every message edge explicitly (a directed edge_index takes
+    the plain reference path, one kernel per edge)."""
     model = _model(8)
     pos, x, vec = _inputs()
     data = _batch(pos, x, vec)
     reference = model(data)
-    edges = fully_connected_pairs(data.batch).expanded()
-    data.edge_index = torch.stack([edges.src, edges.dst])
+    data.edge_index = torch.stack(fully_connected_pairs(data.batch).message_edges())  # self-loops as plain edges
     explicit = model(data)
     assert _rel(explicit.scalars, reference.scalars) < 1e-12 and _rel(explicit.vectors, reference.vectors) < 1e-12
 

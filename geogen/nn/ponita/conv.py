@@ -53,7 +53,8 @@ class SeparableConv(nn.Module):
             per-edge kernels are recomputed in the backward pass (memory ~ chunk, not E·O·C).
 
     Shapes:
-        x: [N, O, C]; basis: [E_canonical, O, K]; fibre_basis: [O, O, K]; output: [N, O, C]
+        x: [N, O, C]; basis: [E_canonical, O, K]; loop_basis: [K]; fibre_basis: [O, O, K];
+        output: [N, O, C]
     """
 
     def __init__(self, *, channels: int, basis_dim: int, fibre: bool, edge_chunk_size: int | None = None) -> None:
@@ -63,9 +64,9 @@ class SeparableConv(nn.Module):
         self.bias = nn.Parameter(torch.zeros(channels))
         self.edge_chunk_size = edge_chunk_size
 
-    def forward(self, x: torch.Tensor, basis: torch.Tensor, fibre_basis: torch.Tensor | None,
-                plan: MessagePlan) -> torch.Tensor:
-        out = spatial_messages(x, basis, self.spatial, plan, self.edge_chunk_size)  # [N, O, C]
+    def forward(self, x: torch.Tensor, basis: torch.Tensor, loop_basis: torch.Tensor | None,
+                fibre_basis: torch.Tensor | None, plan: MessagePlan) -> torch.Tensor:
+        out = spatial_messages(x, basis, loop_basis, self.spatial, plan, self.edge_chunk_size)  # [N, O, C]
         if self.fibre is not None:
             kernel = fibre_basis @ self.fibre  # [O, P, C]
             out = _MixOrientations.apply(out, kernel) / kernel.shape[0]  # [N, P, C]

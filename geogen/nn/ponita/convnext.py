@@ -26,7 +26,8 @@ class ConvNeXtBlock(nn.Module):
         edge_chunk_size: see :class:`SeparableConv`.
 
     Shapes:
-        x: [N, O, C]; cond: [N, cond_channels]; output: [N, O, C]
+        x: [N, O, C]; basis, loop_basis, fibre_basis: see :class:`SeparableConv`; cond: [N, cond_channels];
+        output: [N, O, C]
     """
 
     def __init__(self, *, channels: int, basis_dim: int, fibre: bool, widening_factor: int = 4,
@@ -43,9 +44,9 @@ class ConvNeXtBlock(nn.Module):
             nn.init.zeros_(self.modulation.weight)
             nn.init.zeros_(self.modulation.bias)
 
-    def forward(self, x: torch.Tensor, basis: torch.Tensor, fibre_basis: torch.Tensor | None,
-                plan: MessagePlan, cond: torch.Tensor | None = None) -> torch.Tensor:
-        h = self.norm(self.conv(x, basis, fibre_basis, plan))
+    def forward(self, x: torch.Tensor, basis: torch.Tensor, loop_basis: torch.Tensor | None,
+                fibre_basis: torch.Tensor | None, plan: MessagePlan, cond: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.norm(self.conv(x, basis, loop_basis, fibre_basis, plan))
         if self.modulation is not None and cond is not None:
             scale, shift = self.modulation(cond).unsqueeze(1).chunk(2, dim=-1)  # each [N, 1, C]
             h = h * (1 + scale) + shift

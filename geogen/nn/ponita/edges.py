@@ -1,4 +1,4 @@
-"""Edge sets for PONITA's message passing, stored once per unordered pair where the kernel allows it."""
+"""Edge sets for PONITA's message passing: each unordered pair listed once, self-loops apart."""
 
 from __future__ import annotations
 
@@ -11,41 +11,44 @@ __all__ = ["PairEdges", "fully_connected_pairs", "pairs_from_symmetric", "pairs_
 
 @dataclass
 class PairEdges:
-    """Directed edges ``src -> dst`` plus, where ``has_reverse``, the reversed edge ``dst -> src``.
+    """Message edges as listed edges ``src -> dst`` (plus, when ``symmetric``, every reversed edge
+    ``dst -> src``) and self-loop messages at ``loops``.
 
-    The kernel is evaluated only on the listed (canonical) edges; the reversed edge reuses it with
+    The kernel is evaluated only on the listed (canonical) edges; a reversed edge reuses it with
     the orientation axis permuted by the grid's antipodal map, which halves the dominant cost on
-    symmetric graphs. Message edges = listed edges + reversed ones.
+    symmetric graphs. A self-loop has rel = 0, so its kernel is one vector shared by every node
+    and orientation: loops are kept apart and never sampled per edge.
 
     Shapes:
-        src, dst, has_reverse: [E_canonical]
+        src, dst: [E_canonical] (no self-loops when ``symmetric``); loops: [L] node indices
     """
 
     src: torch.Tensor
     dst: torch.Tensor
-    has_reverse: torch.Tensor
+    symmetric: bool
+    loops: torch.Tensor
 
     def expanded(self) -> "PairEdges":
-        """The same message edges with every reversed edge listed explicitly (no reuse)."""
-        src = torch.cat([self.src, self.dst[self.has_reverse]])
-        dst = torch.cat([self.dst, self.src[self.has_reverse]])
-        return PairEdges(src, dst, torch.zeros_like(src, dtype=torch.bool))
+        """The same messages with every reversed edge listed explicitly (no reuse)."""
+        if not self.symmetric:
+            return self
+        return PairEdges(torch.cat([self.src, self.dst]), torch.cat([self.dst, self.src]), False, self.loops)
 
     def message_edges(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """All directed message edges (canonical first, then reversed).
+        """All directed message edges, self-loops included (listed, reversed, loops).
 
         Shapes:
             output: two [E] tensors (src, dst)
         """
         full = self.expanded()
-        return full.src, full.dst
+        return torch.cat([full.src, self.loops]), torch.cat([full.dst, self.loops])
 
 
 def fully_connected_pairs(batch: torch.Tensor) -> PairEdges:
-    """All pairs i <= j inside each graph (self-loops included); nodes must be sorted by graph.
+    """All pairs i < j inside each graph, and a self-loop at every node; nodes sorted by graph.
 
     Shapes:
-        batch: [N]; output edges: [Σ n_g (n_g + 1) / 2]
+        batch: [N]; output edges: [Σ n_g (n_g - 1) / 2], loops: [N]
     """
     sizes = torch.bincount(batch)  # [B]
     ptr = torch.cumsum(sizes, 0) - sizes  # [B]
@@ -55,30 +58,28 @@ def fully_connected_pairs(batch: torch.Tensor) -> PairEdges:
         torch.cumsum(squares, 0) - squares, squares)
     n = sizes[graph]
     row, col = local // n, local % n
-    keep = row <= col
+    keep = row < col
     src, dst = (ptr[graph] + row)[keep], (ptr[graph] + col)[keep]
-    return PairEdges(src, dst, src != dst)
+    return PairEdges(src, dst, True, torch.arange(batch.numel(), device=batch.device))
 
 
 def pairs_from_symmetric(edge_index: torch.Tensor, num_nodes: int) -> PairEdges:
-    """Canonical pairs of a symmetric edge set (e.g. a radius graph), with self-loops added.
+    """Canonical pairs of a symmetric edge set (e.g. a radius graph), with a self-loop at every node.
 
     Shapes:
         edge_index: [2, E] containing both directions of every pair
     """
     src, dst = edge_index
     keep = src < dst
-    loops = torch.arange(num_nodes, device=edge_index.device)
-    src = torch.cat([src[keep], loops])
-    dst = torch.cat([dst[keep], loops])
-    return PairEdges(src, dst, src != dst)
+    return PairEdges(src[keep], dst[keep], True, torch.arange(num_nodes, device=edge_index.device))
 
 
 def pairs_from_directed(edge_index: torch.Tensor) -> PairEdges:
-    """Use a user-given edge set as is (no symmetry assumed, no self-loops added).
+    """Use a user-given edge set as is: no symmetry assumed, no self-loops added, and any
+    self-loops in it treated as ordinary edges (the plain reference path).
 
     Shapes:
         edge_index: [2, E]
     """
     src, dst = edge_index
-    return PairEdges(src, dst, torch.zeros_like(src, dtype=torch.bool))
+    return PairEdges(src, dst, False, src.new_empty(0))

@@ -21,19 +21,25 @@ __all__ = ["SampledKernels", "FibreBundle", "PointCloud"]
 class SampledKernels:
     """Everything the convolutions share within one forward pass.
 
+    ``basis`` covers the listed edges only; ``loop_basis`` is the basis at rel = 0 (the same for
+    every orientation), used by every self-loop.
+
     Shapes:
-        basis: [E, O, K]; fibre_basis: [O, O, K] or None; sigma: [O] or None; rel: [E, 3]
+        basis: [E, O, K]; loop_basis: [K]; fibre_basis: [O, O, K] or None; sigma: [O] or None;
+        rel: [E, 3]
     """
 
     edges: PairEdges
     basis: torch.Tensor
+    loop_basis: torch.Tensor
     fibre_basis: torch.Tensor | None
     sigma: torch.Tensor | None
     rel: torch.Tensor
+    num_nodes: int
 
     @property
     def plan(self) -> MessagePlan:
-        return MessagePlan.build(self.edges, self.sigma, self.basis.shape[1])
+        return MessagePlan.build(self.edges, self.sigma, self.num_nodes)
 
 
 def _sample(fn, inputs: torch.Tensor, chunk: int | None) -> torch.Tensor:
@@ -95,8 +101,9 @@ class FibreBundle(nn.Module):
         window = self.cutoff(pair_distance(rel))[:, None, None]  # [E, 1, 1]
         invariants = fibre_bundle_invariants(rel, self.grid)  # [E, O, 2]
         basis = _sample(self.spatial_basis, invariants, self.edge_chunk_size) * window  # [E, O, K]
+        loop_basis = self.spatial_basis(invariants.new_zeros(1, 2)).squeeze(0) * self.cutoff(pos.new_zeros(()))
         fibre_basis = self.fibre_basis(orientation_invariants(self.grid))  # [O, O, K]
-        return SampledKernels(edges, basis, fibre_basis, sigma, rel)
+        return SampledKernels(edges, basis, loop_basis, fibre_basis, sigma, rel, pos.shape[0])
 
     def readout(self, signal: torch.Tensor, num_scalars: int, kernels: SampledKernels,
                 vec: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -147,16 +154,18 @@ class PointCloud(nn.Module):
         rel = pos[edges.src] - pos[edges.dst]  # [E, 3]
         dist = pair_distance(rel)
         basis = self.spatial_basis(dist[:, None, None]) * self.cutoff(dist)[:, None, None]  # [E, 1, K]
-        return SampledKernels(edges, basis, None, self.sigma, rel)
+        loop_basis = self.spatial_basis(dist.new_zeros(1, 1)).squeeze(0) * self.cutoff(dist.new_zeros(()))
+        return SampledKernels(edges, basis, loop_basis, None, self.sigma, rel, pos.shape[0])
 
     def readout(self, signal: torch.Tensor, num_scalars: int, kernels: SampledKernels,
                 vec: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """Shapes: signal [N, 1, S + V]; output [N, S], [N, V, 3]."""
         scalar, gate = signal[:, 0].split([num_scalars, signal.shape[-1] - num_scalars], dim=-1)
+        # self-loops have rel = 0 and add nothing here
         edges = kernels.edges.expanded()
-        reverse = kernels.edges.has_reverse
-        basis = torch.cat([kernels.basis[:, 0], kernels.basis[reverse, 0]])  # [E_full, K]
-        rel = torch.cat([kernels.rel, -kernels.rel[reverse]])  # x_src - x_dst, [E_full, 3]
+        basis, rel = kernels.basis[:, 0], kernels.rel  # [E, K], x_src - x_dst [E, 3]
+        if kernels.edges.symmetric:
+            basis, rel = torch.cat([basis, basis]), torch.cat([rel, -rel])  # [E_full, ...]
         weight = self.radial(basis) * gate[edges.src]  # [E_full, V]
         vectors = torch.zeros(gate.shape[0], gate.shape[1], 3, dtype=signal.dtype, device=signal.device)
         vectors.index_add_(0, edges.dst, weight.unsqueeze(-1) * rel.unsqueeze(1))  # [N, V, 3]

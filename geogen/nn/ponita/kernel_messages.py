@@ -1,4 +1,5 @@
-"""Σ_j k(x_j - x_i, o) ⊙ f_j(o) with k = basis @ W, reusing each pair's kernel for both directions."""
+"""Σ_j k(x_j - x_i, o) ⊙ f_j(o) with k = basis @ W: each pair's kernel serves both directions,
+and the self-loop kernel is one shared vector."""
 
 from __future__ import annotations
 
@@ -16,32 +17,31 @@ __all__ = ["MessagePlan", "spatial_messages"]
 class MessagePlan:
     """Index tensors for one forward pass (built once, shared by all layers).
 
+    A reversed edge d -> s of a listed pair s -> d uses the kernel at the antipodal orientation:
+    k_rev(o) = k(sigma(o)). Rather than gathering permuted kernel rows, the reversed messages are
+    computed in the permuted frame, Σ_d k(o') f_d(sigma(o')) scattered to s, and the result is
+    permuted back (sigma is an involution) — the kernel is read in place for both directions.
     Gathers and scatters use ``gather``/``scatter_add`` with expanded indices: on CPU these are
     vectorised and parallel, while ``index_add_`` (also the backward of ``index_select``) is not.
 
     Shapes:
-        src, dst: [M] message edges (canonical, then reversed); kernel_row: [M * O] rows of the
-        flattened canonical kernel [E * O, C] feeding each message (None = identity, no reversal)
+        src, dst: [E] listed edges; sigma: [O] or None (no reversed messages); loops: [L]
     """
 
     src: torch.Tensor
     dst: torch.Tensor
-    kernel_row: torch.Tensor | None
-    num_canonical: int
+    sigma: torch.Tensor | None
+    loops: torch.Tensor
+    loops_everywhere: bool
 
     @classmethod
-    def build(cls, edges: PairEdges, sigma: torch.Tensor | None, num_ori: int) -> "MessagePlan":
-        reverse = torch.nonzero(edges.has_reverse).squeeze(-1)  # [E_rev]
-        if not reverse.numel():
-            return cls(edges.src, edges.dst, None, edges.src.numel())
-        if sigma is None:
+    def build(cls, edges: PairEdges, sigma: torch.Tensor | None, num_nodes: int) -> "MessagePlan":
+        if edges.symmetric and sigma is None:
             raise ValueError("reversed edges need an antipodal grid; call edges.expanded() first")
-        ori = torch.arange(num_ori, device=sigma.device)
-        rows = torch.cat([(torch.arange(edges.src.numel(), device=sigma.device)[:, None] * num_ori + ori).flatten(),
-                          (reverse[:, None] * num_ori + sigma).flatten()])  # [M * O]
-        src = torch.cat([edges.src, edges.dst[reverse]])
-        dst = torch.cat([edges.dst, edges.src[reverse]])
-        return cls(src, dst, rows, edges.src.numel())
+        loops = edges.loops
+        everywhere = loops.numel() == num_nodes and bool(
+            (loops == torch.arange(num_nodes, device=loops.device)).all())
+        return cls(edges.src, edges.dst, sigma if edges.symmetric else None, loops, everywhere)
 
 
 def _gather_rows(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
@@ -55,65 +55,88 @@ def _scatter_rows(values: torch.Tensor, index: torch.Tensor, num_rows: int) -> t
     return out.scatter_add(0, index[:, None].expand(-1, values.shape[1]), values)
 
 
-def _messages(x: torch.Tensor, kernel: torch.Tensor, plan: MessagePlan) -> torch.Tensor:
+def _permute(flat: torch.Tensor, sigma: torch.Tensor, num_ori: int) -> torch.Tensor:
+    """Orientation permutation of flattened node features. Shapes: [N, O * C] -> [N, O * C]."""
+    return flat.view(flat.shape[0], num_ori, -1)[:, sigma].reshape(flat.shape)
+
+
+def _pair_messages(x: torch.Tensor, kernel: torch.Tensor, plan: MessagePlan) -> torch.Tensor:
+    """Plain-autograd messages over the listed edges and their reverses. Shapes: x [N, O, C],
+    kernel [E, O, C] -> [N, O, C]."""
     num_nodes, num_ori, channels = x.shape
-    flat = kernel.reshape(-1, channels)  # [E * O, C]
-    if plan.kernel_row is not None:
-        flat = _gather_rows(flat, plan.kernel_row)  # [M * O, C]
-    features = _gather_rows(x.reshape(num_nodes, -1), plan.src)  # [M, O * C]
-    messages = flat.reshape(features.shape) * features
-    return _scatter_rows(messages, plan.dst, num_nodes).view(num_nodes, num_ori, channels)
+    flat, rows = x.reshape(num_nodes, -1), kernel.reshape(kernel.shape[0], -1)
+    out = _scatter_rows(rows * _gather_rows(flat, plan.src), plan.dst, num_nodes)
+    if plan.sigma is not None:
+        permuted = _permute(flat, plan.sigma, num_ori)
+        reverse = _scatter_rows(rows * _gather_rows(permuted, plan.dst), plan.src, num_nodes)
+        out = out + _permute(reverse, plan.sigma, num_ori)
+    return out.view(num_nodes, num_ori, channels)
 
 
-def spatial_messages(x: torch.Tensor, basis: torch.Tensor, weight: torch.Tensor, plan: MessagePlan,
-                     edge_chunk_size: int | None = None) -> torch.Tensor:
+def _loop_messages(x: torch.Tensor, kernel: torch.Tensor, plan: MessagePlan) -> torch.Tensor:
+    """k_loop ⊙ f_i at every self-loop. Shapes: x [N, O, C], kernel [C] -> [N, O, C]."""
+    if plan.loops_everywhere:
+        return x * kernel
+    out = x.new_zeros(x.shape[0], x.shape[1] * x.shape[2])
+    values = (x.reshape(x.shape[0], -1)[plan.loops].view(-1, x.shape[1], x.shape[2]) * kernel).flatten(1)
+    return out.index_add(0, plan.loops, values).view_as(x)
+
+
+def spatial_messages(x: torch.Tensor, basis: torch.Tensor, loop_basis: torch.Tensor | None, weight: torch.Tensor,
+                     plan: MessagePlan, edge_chunk_size: int | None = None) -> torch.Tensor:
     """Depth-wise spatial convolution on the fibre bundle (or on R³ when O = 1).
 
-    For a canonical edge j -> i the kernel is k = basis[e] @ W; its reversed edge i -> j uses
-    k[sigma] (sigma = antipodal permutation of the grid, since oᵀ(x_i - x_j) = (-o)ᵀ(x_j - x_i)).
+    For a listed edge j -> i the kernel is k = basis[e] @ W; its reversed edge i -> j uses
+    k[sigma] (sigma = antipodal permutation of the grid, since oᵀ(x_i - x_j) = (-o)ᵀ(x_j - x_i));
+    self-loops use loop_basis @ W (the basis at rel = 0, the same for every orientation).
 
     Args:
         x: node features on the grid.
-        basis: sampled basis per canonical edge and orientation (cutoff applied).
+        basis: sampled basis per listed edge and orientation (cutoff applied).
+        loop_basis: basis of a self-loop (None when the plan has no loops).
         weight: per-channel kernel weights.
         plan: message indices from :meth:`MessagePlan.build`.
-        edge_chunk_size: None = plain autograd (keeps E·O·C kernels per layer); int = canonical
+        edge_chunk_size: None = plain autograd (keeps E·O·C kernels per layer); int = listed
             edges per chunk, kernels recomputed in backward (first derivatives only).
 
     Shapes:
-        x: [N, O, C]; basis: [E, O, K]; weight: [K, C]; output: [N, O, C]
+        x: [N, O, C]; basis: [E, O, K]; loop_basis: [K]; weight: [K, C]; output: [N, O, C]
     """
     if edge_chunk_size is None:
-        return _messages(x, basis @ weight, plan)
-    return _ChunkedMessages.apply(x, basis, weight, plan, edge_chunk_size)
+        out = _pair_messages(x, basis @ weight, plan)
+    else:
+        out = _ChunkedMessages.apply(x, basis, weight, plan, edge_chunk_size)
+    if loop_basis is not None and plan.loops.numel():
+        out = out + _loop_messages(x, loop_basis @ weight, plan)
+    return out
 
 
-def _chunk_plans(plan: MessagePlan, num_ori: int, chunk: int):
-    """Split a plan by canonical edge ranges: yields (edge slice, plan local to that slice)."""
-    if plan.kernel_row is None:
-        for start in range(0, plan.num_canonical, chunk):
-            part = slice(start, start + chunk)
-            yield part, MessagePlan(plan.src[part], plan.dst[part], None, plan.src[part].numel())
-        return
-    owner = plan.kernel_row.view(-1, num_ori)[:, 0] // num_ori  # canonical edge of each message, [M]
-    for start in range(0, plan.num_canonical, chunk):
-        stop = min(start + chunk, plan.num_canonical)
-        mine = torch.nonzero((owner >= start) & (owner < stop)).squeeze(-1)
-        rows = plan.kernel_row.view(-1, num_ori)[mine].flatten() - start * num_ori
-        yield slice(start, stop), MessagePlan(plan.src[mine], plan.dst[mine], rows, stop - start)
+def _expand(index: torch.Tensor, width: int) -> torch.Tensor:
+    return index[:, None].expand(-1, width)
 
 
 class _ChunkedMessages(torch.autograd.Function):
-    """Memory-light ``_messages(x, basis @ W, plan)``: nothing of size E·O·C is kept."""
+    """Memory-light ``_pair_messages(x, basis @ W, plan)``: nothing of size E·O·C is kept."""
 
     @staticmethod
     def forward(ctx, x, basis, weight, plan, chunk):
-        out = torch.zeros_like(x)
-        for part, local in _chunk_plans(plan, x.shape[1], chunk):
-            out += _messages(x, basis[part] @ weight, local)
+        num_nodes, num_ori, _ = x.shape
+        flat = x.reshape(num_nodes, -1)
+        permuted = None if plan.sigma is None else _permute(flat, plan.sigma, num_ori)
+        out = torch.zeros_like(flat)
+        reverse = None if permuted is None else torch.zeros_like(flat)
+        for start in range(0, plan.src.numel(), chunk):
+            src, dst = plan.src[start:start + chunk], plan.dst[start:start + chunk]
+            rows = (basis[start:start + chunk] @ weight).reshape(src.numel(), -1)  # [e, O * C]
+            out.scatter_add_(0, _expand(dst, flat.shape[1]), (rows * _gather_rows(flat, src)).to(out.dtype))
+            if permuted is not None:
+                reverse.scatter_add_(0, _expand(src, flat.shape[1]),
+                                     (rows * _gather_rows(permuted, dst)).to(out.dtype))
+        if reverse is not None:
+            out += _permute(reverse, plan.sigma, num_ori)
         ctx.save_for_backward(x, basis, weight)
         ctx.plan, ctx.chunk = plan, chunk
-        return out
+        return out.view_as(x)
 
     @staticmethod
     @once_differentiable
@@ -124,22 +147,34 @@ class _ChunkedMessages(torch.autograd.Function):
         common = torch.promote_types(torch.promote_types(saved[0].dtype, saved[1].dtype),
                                      torch.promote_types(saved[2].dtype, grad_out.dtype))
         x, basis, weight = (t.to(common) for t in saved)
-        grad_out = grad_out.to(common)
+        plan, chunk = ctx.plan, ctx.chunk
         num_nodes, num_ori, channels = x.shape
-        grad_x, grad_weight = torch.zeros_like(x), torch.zeros_like(weight)
+        flat, grad = x.reshape(num_nodes, -1), grad_out.to(common).reshape(num_nodes, -1)
+        width = flat.shape[1]
+        symmetric = plan.sigma is not None
+        permuted = _permute(flat, plan.sigma, num_ori) if symmetric else None
+        grad_permuted = _permute(grad, plan.sigma, num_ori) if symmetric else None
+        grad_x = torch.zeros_like(flat)
+        grad_x_permuted = torch.zeros_like(flat) if symmetric else None
+        grad_weight = torch.zeros_like(weight)
         grad_basis = torch.empty_like(basis) if ctx.needs_input_grad[1] else None
-        for part, local in _chunk_plans(ctx.plan, num_ori, ctx.chunk):
-            kernel = (basis[part] @ weight).reshape(-1, channels)  # [e * O, C], recomputed
-            rows = kernel if local.kernel_row is None else _gather_rows(kernel, local.kernel_row)
-            grad_msg = _gather_rows(grad_out.reshape(num_nodes, -1), local.dst)  # [m, O * C]
-            feats = _gather_rows(x.reshape(num_nodes, -1), local.src)
-            grad_x += _scatter_rows(grad_msg * rows.reshape(grad_msg.shape), local.src, num_nodes).view_as(x)
-            grad_rows = (grad_msg * feats).reshape(-1, channels)  # [m * O, C]
-            if local.kernel_row is not None:
-                grad_rows = _scatter_rows(grad_rows, local.kernel_row, kernel.shape[0])
-            grad_weight += basis[part].reshape(-1, basis.shape[-1]).T @ grad_rows
+        for start in range(0, plan.src.numel(), chunk):
+            src, dst = plan.src[start:start + chunk], plan.dst[start:start + chunk]
+            part = basis[start:start + chunk].reshape(-1, basis.shape[-1])  # [e * O, K]
+            rows = (part @ weight).reshape(src.numel(), -1)  # [e, O * C], recomputed
+            grad_dst = _gather_rows(grad, dst)
+            grad_rows = grad_dst * _gather_rows(flat, src)
+            grad_x.scatter_add_(0, _expand(src, width), rows * grad_dst)
+            if symmetric:
+                grad_src = _gather_rows(grad_permuted, src)
+                grad_rows += grad_src * _gather_rows(permuted, dst)
+                grad_x_permuted.scatter_add_(0, _expand(dst, width), rows * grad_src)
+            grad_rows = grad_rows.view(-1, channels)  # [e * O, C]
+            grad_weight.addmm_(part.T, grad_rows)
             if grad_basis is not None:
-                grad_basis[part] = (grad_rows @ weight.T).view_as(basis[part])
+                torch.mm(grad_rows, weight.T, out=grad_basis[start:start + chunk].view(-1, basis.shape[-1]))
+        if symmetric:
+            grad_x += _permute(grad_x_permuted, plan.sigma, num_ori)
         if grad_basis is not None:
             grad_basis = grad_basis.to(saved[1].dtype)
-        return grad_x.to(saved[0].dtype), grad_basis, grad_weight.to(saved[2].dtype), None, None
+        return grad_x.view_as(x).to(saved[0].dtype), grad_basis, grad_weight.to(saved[2].dtype), None, None

@@ -110,7 +110,7 @@ class PONITA(nn.Module):
         plan = kernels.plan
         readout = 0.0
         for block, linear in zip(self.blocks, self.readouts):
-            h = block(h, kernels.basis, kernels.fibre_basis, plan, cond)
+            h = block(h, kernels.basis, kernels.loop_basis, kernels.fibre_basis, plan, cond)
             readout = readout + linear(h) / len(self.blocks)  # [N, O, out + out_vec]
         scalars, vectors = self.geometry.readout(readout, self.out_channels, kernels, vec)
         return PonitaOutput(scalars, vectors)
