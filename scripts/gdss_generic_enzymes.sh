@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# ENZYMES with the official checkpoint and its sampler (S4, snr 0.15, scale_eps 0.7, 1,000 steps,
+# EMA weights), 117 samples (= the test split) per seed, GDSS kernels against the test split.
+# Usage: scripts/gdss_generic_enzymes.sh OUTDIR SEED...   (OUTDIR holds enzymes.ckpt from
+# scripts/gdss_convert_ema.py)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export GEOGEN_DATA_MIRROR=${GEOGEN_DATA_MIRROR:-../shared/data} OMP_NUM_THREADS=1
+out=$1; shift
+for seed in "$@"; do
+  date -u; uptime
+  .venv/bin/python scripts/gdss_sample_bucketed.py "$out/enzymes.ckpt" -n 117 --seed "$seed" --out "$out/enzymes_s$seed.pkl"
+  .venv/bin/geogen evaluate graphs --samples "$out/enzymes_s$seed.pkl" --reference ENZYMES --out "$out/enzymes_s$seed.eval.json"
+done
+date -u; uptime
