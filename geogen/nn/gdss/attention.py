@@ -14,10 +14,15 @@ import math
 import torch
 from torch import Tensor, nn
 
+from geogen.nn.gdss.fused_scores import default_score_kernels, packed_tanh_scores
 from geogen.nn.gdss.dense_ops import PairPacking, gcn_normalize_looped, mask_nodes
 from geogen.nn.gdss.mlp import MLP
 
-__all__ = ["GraphAttentionLayer"]
+__all__ = ["GraphAttentionLayer", "FUSED_MIN_BATCH"]
+
+# Below this many (channel, graph) pairs the batched matmuls are fast enough that compiling the
+# fused kernel (seconds, once per process) would not pay off, e.g. for `geogen sample -n 100`.
+FUSED_MIN_BATCH = 1024
 
 
 class GraphAttentionLayer(nn.Module):
@@ -32,6 +37,9 @@ class GraphAttentionLayer(nn.Module):
         num_heads: attention heads.
         compute_nodes: False skips the value path (the last layer of ScoreNetworkA only
             needs the edge output), which changes no output that is used.
+        fused: on the CPU and for at least ``FUSED_MIN_BATCH`` (channel, graph) pairs, compute
+            the attention scores with the fused batch-last kernel
+            (:mod:`geogen.nn.gdss.fused_scores`); otherwise batched matmuls. Same maths.
 
     Shapes:
         x ``[B, N, F]``, adj ``[B, P, C_in]`` packed symmetric channels, mask ``[B, N]``,
@@ -40,13 +48,14 @@ class GraphAttentionLayer(nn.Module):
 
     def __init__(self, *, num_linears: int, in_dim: int, attn_dim: int, out_dim: int,
                  in_channels: int, out_channels: int, num_heads: int = 4,
-                 compute_nodes: bool = True) -> None:
+                 compute_nodes: bool = True, fused: bool = True) -> None:
         super().__init__()
         if attn_dim % num_heads:
             raise ValueError(f"attn_dim {attn_dim} is not divisible by num_heads {num_heads}")
         self.attn_dim, self.out_dim, self.num_heads = attn_dim, out_dim, num_heads
         self.in_channels = in_channels
         self.compute_nodes = compute_nodes
+        self.fused = fused
         width = 2 * attn_dim + out_dim
         self.weight = nn.Parameter(torch.empty(in_channels, in_dim, width))
         self.bias = nn.Parameter(torch.zeros(in_channels, width))
@@ -84,14 +93,7 @@ class GraphAttentionLayer(nn.Module):
         hidden = hidden.view(channels, batch, nodes, -1)  # [C, B, N, W]
         widths = [self.attn_dim, self.attn_dim] + ([self.out_dim] if self.compute_nodes else [])
         query, key, *value = hidden.split(widths, dim=-1)  # split: its backward needs no zero-fill
-
-        head_dim = self.attn_dim // self.num_heads
-        heads = (channels, batch, nodes, self.num_heads, head_dim)
-        query = (query * (1.0 / math.sqrt(self.out_dim))).reshape(heads).transpose(2, 3)  # [C, B, H, N, d]
-        key = key.reshape(heads).transpose(2, 3)  # [C, B, H, N, d]
-        # per head tanh(q_i . k_j / sqrt(out)); mean over heads; symmetrised over (i, j)
-        scores = torch.tanh(query @ key.transpose(-1, -2)).sum(dim=2)  # [C, B, N, N]
-        attention = pairs.pack_symmetrized(scores) * (0.5 / self.num_heads)  # [B, P, C]
+        attention = self._attention(query, key, pairs) * (0.5 / self.num_heads)  # [B, P, C]
 
         x_out = None
         if self.compute_nodes:
@@ -102,3 +104,23 @@ class GraphAttentionLayer(nn.Module):
         # e(i,j) + e(j,i) = 2 e(i,j): the edge MLP's inputs are symmetric in (i, j)
         adj_out = 2.0 * self.edge_mlp(edge_in) * pair_mask  # [B, P, C_out]
         return x_out, adj_out
+
+    def _attention(self, query: Tensor, key: Tensor, pairs: PairPacking) -> Tensor:
+        """Per pair ``sum_h tanh(q_ih . k_jh / sqrt(out)) + (i <-> j)``.
+
+        Shapes:
+            query, key ``[C, B, N, attn_dim]`` -> ``[B, P, C]``.
+        """
+        channels, batch, nodes, _ = query.shape
+        heads = (channels * batch, nodes, self.num_heads, self.attn_dim // self.num_heads)
+        query = query * (1.0 / math.sqrt(self.out_dim))
+        kernels = default_score_kernels()
+        if (self.fused and query.device.type == "cpu" and kernels.enabled
+                and channels * batch >= FUSED_MIN_BATCH):
+            packed = packed_tanh_scores(query.reshape(heads), key.reshape(heads), pairs.rows, pairs.cols,
+                                        kernels)  # [C*B, P]
+            return packed.view(channels, batch, -1).permute(1, 2, 0)
+        query = query.reshape(heads).transpose(1, 2)  # [C*B, H, N, d]
+        key = key.reshape(heads).transpose(1, 2)
+        scores = torch.tanh(query @ key.transpose(-1, -2)).sum(dim=1)  # [C*B, N, N]
+        return pairs.pack_symmetrized(scores.view(channels, batch, nodes, nodes))

@@ -65,6 +65,7 @@ class PairPacking:
         rows, cols = torch.triu_indices(num_nodes, num_nodes, offset=1, device=like.device)
         self.num_nodes = num_nodes
         self.num_pairs = rows.numel()
+        self.rows, self.cols = rows, cols  # [P] each: the pairs (i, j), i < j
         pair_ids = torch.arange(self.num_pairs, device=like.device)
         select = torch.zeros(num_nodes * num_nodes, self.num_pairs, dtype=like.dtype, device=like.device)
         select[rows * num_nodes + cols, pair_ids] = 1.0

@@ -1,0 +1,134 @@
+"""GMH attention scores ``sum_h tanh(q_ih . k_jh)``, symmetrised and packed, as one fused pass.
+
+Why this exists: in GDSS's attention layers every (channel, graph, head) triple needs a 9 x 9
+product of 4-wide vectors (QM9). As batched matmuls these are tens of thousands of tiny
+products, which PyTorch runs in a scalar kernel, and the ``[C, B, H, N, N]`` products, their
+tanh and its gradient are materialised one after another; together that was a third of a
+training step. Laid out *batch-last* (``[N, H, d, M]`` with ``M = C * B`` contiguous) the same
+computation is elementwise along ``M``, which ``torch.compile`` turns into vectorised loops with
+no intermediate tensors. The backward recomputes the products instead of storing them.
+
+Where ``torch.compile`` is unavailable or fails (no C++ compiler, an unsupported device), the
+same functions run eagerly, with a warning: identical results, only slower.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+__all__ = ["packed_tanh_scores", "PackedScoreKernels", "default_score_kernels"]
+
+
+def _scores_forward(query: Tensor, key: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
+    """``[T, N, H, d, L]`` x2 -> ``[T, P, L]``: ``S_ij + S_ji`` for the pairs ``(rows, cols)``."""
+    dots = (query.unsqueeze(2) * key.unsqueeze(1)).sum(4)  # [T, N, N, H, L]
+    scores = torch.tanh(dots).sum(3)  # [T, N, N, L]
+    return scores[:, rows, cols] + scores[:, cols, rows]
+
+
+def _scores_backward(query: Tensor, key: Tensor, grad: Tensor, rows: Tensor,
+                     cols: Tensor) -> tuple[Tensor, Tensor]:
+    """Gradients of :func:`_scores_forward` for ``grad [T, P, L]``: ``(d query, d key)``."""
+    tiles, nodes, _, _, lanes = query.shape
+    dense = grad.new_zeros(tiles, nodes * nodes, lanes)
+    dense = dense.index_copy(1, rows * nodes + cols, grad).index_copy(1, cols * nodes + rows, grad)
+    tanh = torch.tanh((query.unsqueeze(2) * key.unsqueeze(1)).sum(4))  # [T, N, N, H, L]
+    pre = dense.view(tiles, nodes, nodes, 1, lanes) * (1.0 - tanh * tanh)  # d loss / d (q_i . k_j)
+    d_query = (pre.unsqueeze(4) * key.unsqueeze(1)).sum(2)  # [T, N, H, d, L]
+    d_key = (pre.unsqueeze(4) * query.unsqueeze(2)).sum(1)  # [T, N, H, d, L]
+    return d_query, d_key
+
+
+def _to_tiles(x: Tensor, lanes: int) -> Tensor:
+    """``[M, N, H, d] -> [T, N, H, d, L]`` with ``T * L >= M`` (zero-padded): batch-last tiles."""
+    batch = x.shape[0]
+    tiles = -(-batch // lanes)
+    if tiles * lanes != batch:
+        x = torch.nn.functional.pad(x.flatten(1), (0, 0, 0, tiles * lanes - batch)).view(-1, *x.shape[1:])
+    return x.reshape(tiles, lanes, *x.shape[1:]).permute(0, 2, 3, 4, 1).contiguous()
+
+
+class PackedScoreKernels:
+    """The forward and backward functions, compiled on first use, eager if compiling fails.
+
+    Args:
+        compile: False runs the eager functions (used by the reference tests).
+
+    Attributes:
+        enabled: False once compiling failed; callers then use their unfused path (the eager
+            batch-last form materialises ``[N, N, H, d, M]``, too large for big graphs).
+    """
+
+    def __init__(self, compile: bool = True) -> None:
+        self._compile = compile
+        self._compiled: dict[str, Callable] = {}
+        self.enabled = True
+
+    def _get(self, name: str, eager: Callable) -> Callable:
+        if not self._compile:
+            return eager
+        if name not in self._compiled:
+            self._compiled[name] = torch.compile(eager)
+        return self._compiled[name]
+
+    def run(self, name: str, eager: Callable, *args: Tensor):
+        """Call the compiled ``name``; on a compile failure warn once and stay eager."""
+        try:
+            return self._get(name, eager)(*args)
+        except Exception as error:  # noqa: BLE001 - any backend failure: same maths, eagerly
+            if not self._compile:
+                raise
+            warnings.warn(f"torch.compile failed for the GDSS attention scores ({type(error).__name__}); "
+                          "running them eagerly (same results, slower)", RuntimeWarning, stacklevel=2)
+            self._compile = False
+            self.enabled = False
+            return eager(*args)
+
+
+@functools.cache
+def default_score_kernels() -> PackedScoreKernels:
+    """The process-wide compiled kernels (a cache: compiling once per process is the point)."""
+    return PackedScoreKernels()
+
+
+class _PackedTanhScores(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, query: Tensor, key: Tensor, rows: Tensor, cols: Tensor,
+                kernels: PackedScoreKernels) -> Tensor:
+        ctx.save_for_backward(query, key, rows, cols)
+        ctx.kernels = kernels
+        return kernels.run("forward", _scores_forward, query, key, rows, cols)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        query, key, rows, cols = ctx.saved_tensors
+        d_query, d_key = ctx.kernels.run("backward", _scores_backward, query, key,
+                                         grad.contiguous(), rows, cols)
+        return d_query, d_key, None, None, None
+
+
+def packed_tanh_scores(query: Tensor, key: Tensor, rows: Tensor, cols: Tensor,
+                       kernels: PackedScoreKernels | None = None, lanes: int = 64) -> Tensor:
+    """Per pair ``sum_h [tanh(q_ih . k_jh) + tanh(q_jh . k_ih)]`` for the pairs ``(rows, cols)``.
+
+    The batch is cut into tiles of ``lanes`` graphs laid out last, so each tile's queries and
+    keys stay in cache while all its pairs are computed (one pass over memory, not ``N^2``).
+
+    Args:
+        query, key: per-head vectors (scale the query beforehand).
+        rows, cols: the pairs ``(i, j)``, ``[P]`` each (e.g. ``triu_indices(N, N, 1)``).
+        kernels: the compiled functions to use (default: a shared, lazily compiled set).
+        lanes: graphs per tile (a multiple of the SIMD width).
+
+    Shapes:
+        query, key ``[M, N, H, d]`` -> ``[M, P]``.
+    """
+    batch = query.shape[0]
+    tiled = _PackedTanhScores.apply(_to_tiles(query, lanes), _to_tiles(key, lanes), rows, cols,
+                                    kernels or default_score_kernels())  # [T, P, L]
+    return tiled.transpose(1, 2).reshape(-1, rows.numel())[:batch]
