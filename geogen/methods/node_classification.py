@@ -70,6 +70,10 @@ class NodeClassification:
 
     def optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
         sheaf, other = model.grouped_parameters()
+        return self.adam(sheaf, other)
+
+    def adam(self, sheaf: list[Tensor], other: list[Tensor]) -> torch.optim.Optimizer:
+        """Adam with ``sheaf_decay`` on the sheaf-learner tensors and ``weight_decay`` on the others."""
         groups = [{"params": other, "weight_decay": self.weight_decay}]
         if sheaf:
             groups.append({"params": sheaf, "weight_decay": self.sheaf_decay})

@@ -10,7 +10,7 @@ a CSR matrix over the [N*D, N*D] node-stalk grid, the same product is one sparse
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
@@ -45,6 +45,8 @@ class EdgeBlockPattern:
     from_csr: Tensor
     transpose: Tensor
     size: int
+    # Memo of :meth:`stacked` copies per count.
+    _stacks: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, row: Tensor, col: Tensor, num_nodes: int, stalk_dim: int,
@@ -66,6 +68,18 @@ class EdgeBlockPattern:
         crow[1:] = torch.cumsum(torch.bincount(rows, minlength=size), 0)
         return cls(crow=crow, col=cols[to_csr], to_csr=to_csr, from_csr=from_csr, transpose=transpose, size=size)
 
+    def stacked(self, count: int) -> "EdgeBlockPattern":
+        """The pattern of ``count`` disjoint copies of the graph (values and nodes copy-major)."""
+        if count not in self._stacks:
+            nnz, rows = self.col.numel(), self.size
+            shift = torch.arange(count, device=self.col.device).unsqueeze(1)  # [count, 1]
+            crow = torch.cat([self.crow[:1], (self.crow[1:] + shift * nnz).reshape(-1)])
+            self._stacks[count] = EdgeBlockPattern(
+                crow=crow, col=(self.col + shift * rows).reshape(-1), to_csr=(self.to_csr + shift * nnz).reshape(-1),
+                from_csr=(self.from_csr + shift * nnz).reshape(-1), transpose=(self.transpose + shift * nnz).reshape(-1),
+                size=count * rows)
+        return self._stacks[count]
+
     def matrix(self, csr_values: Tensor) -> Tensor:
         """The CSR [N*D, N*D] matrix with values already in CSR order."""
         return _csr(self.crow, self.col, csr_values, self.size)
@@ -80,28 +94,48 @@ class EdgeBlockPattern:
 
 
 class _EdgeBlockMatmul(torch.autograd.Function):
-    """CSR forward; backward: transpose CSR for x, sampled ``grad @ x^T`` for the block values."""
+    """CSR forward; backward: transpose CSR for x, sampled ``grad @ x^T`` for the block values.
+
+    Under ``torch.func.vmap`` (stacked split training) the S problems become one product over
+    the S-fold disjoint union (:meth:`EdgeBlockPattern.stacked`).
+    """
 
     @staticmethod
-    def forward(ctx, values: Tensor, x: Tensor, pattern: EdgeBlockPattern) -> Tensor:
-        csr_values = values.reshape(-1).index_select(0, pattern.to_csr)
-        ctx.save_for_backward(csr_values, x)
-        ctx.pattern, ctx.values_shape = pattern, values.shape
+    def forward(values: Tensor, x: Tensor, pattern: EdgeBlockPattern) -> Tensor:
         n, d, c = x.shape
+        csr_values = values.reshape(-1).index_select(0, pattern.to_csr)
         return (pattern.matrix(csr_values) @ x.reshape(n * d, c)).view(n, d, c)
 
     @staticmethod
+    def setup_context(ctx, inputs, output) -> None:
+        values, x, pattern = inputs
+        ctx.save_for_backward(values, x)
+        ctx.pattern = pattern
+
+    @staticmethod
     def backward(ctx, grad: Tensor):
-        csr_values, x = ctx.saved_tensors
+        values, x = ctx.saved_tensors
         pattern = ctx.pattern
+        csr_values = values.reshape(-1).index_select(0, pattern.to_csr)
         n, d, c = x.shape
         grad = grad.reshape(n * d, c)
         grad_values = grad_x = None
         if ctx.needs_input_grad[0]:
             zeros = pattern.matrix(torch.zeros_like(csr_values))
             sampled = torch.sparse.sampled_addmm(zeros, grad, x.reshape(n * d, c).t(), beta=0.0)
-            grad_values = sampled.values().index_select(0, pattern.from_csr).view(ctx.values_shape)
+            grad_values = sampled.values().index_select(0, pattern.from_csr).view(values.shape)
         if ctx.needs_input_grad[1]:
             transposed = pattern.matrix(csr_values.index_select(0, pattern.transpose))
             grad_x = (transposed @ grad).view(n, d, c)
         return grad_values, grad_x, None
+
+    @staticmethod
+    def vmap(info, in_dims, values: Tensor, x: Tensor, pattern: EdgeBlockPattern):
+        size = info.batch_size
+        values_dim, x_dim = in_dims[0], in_dims[1]
+        values = values.movedim(values_dim, 0) if values_dim is not None else values.expand(size, *values.shape)
+        x = x.movedim(x_dim, 0) if x_dim is not None else x.expand(size, *x.shape)
+        _, n, d, c = x.shape
+        out = _EdgeBlockMatmul.apply(values.reshape(-1, values.size(-1)), x.reshape(size * n, d, c),
+                                     pattern.stacked(size))
+        return out.view(size, n, d, c), 0

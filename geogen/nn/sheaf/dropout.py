@@ -23,5 +23,5 @@ def dropout(x: Tensor, p: float, training: bool) -> Tensor:
         return x
     if p >= 1.0:
         return torch.zeros_like(x)
-    mask = torch.rand_like(x).ge_(p).mul_(1.0 / (1.0 - p))
-    return x * mask
+    # Out-of-place comparison: vmap (stacked split training) has no batching rule for the in-place ge_.
+    return x * ((torch.rand_like(x) >= p) * (1.0 / (1.0 - p)))

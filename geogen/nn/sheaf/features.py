@@ -16,7 +16,8 @@ from torch import Tensor, nn
 
 from geogen.nn.sheaf.dropout import dropout
 
-__all__ = ["NodeFeatures", "DenseFeatures", "SparseFeatures", "as_node_features", "prepare_node_features"]
+__all__ = ["NodeFeatures", "DenseFeatures", "SparseFeatures", "EncodedFeatures", "as_node_features",
+           "prepare_node_features"]
 
 
 class NodeFeatures:
@@ -31,6 +32,40 @@ class NodeFeatures:
     def linear(self, layer: nn.Linear) -> Tensor:
         """Shapes: [N, F] -> ``layer(x)`` [N, H]."""
         raise NotImplementedError
+
+    def stacked_linear(self, weight: Tensor, bias: Tensor | None, p: float, training: bool) -> Tensor:
+        """S linear layers at once, each on its own dropout draw of the features.
+
+        Shapes:
+            weight: [S, H, F]; bias: [S, H] or None -> [S, N, H].
+        """
+        raise NotImplementedError
+
+
+def _add_bias(out: Tensor, bias: Tensor | None) -> Tensor:
+    """Shapes: out [S, N, H], bias [S, H] or None -> [S, N, H]."""
+    return out if bias is None else out + bias.unsqueeze(1)
+
+
+@dataclass(frozen=True)
+class EncodedFeatures(NodeFeatures):
+    """Features whose encoder image ``h [N, H]`` is already known (dropout included).
+
+    Lets a trainer compute the encoder products of many stacked models in one sparse matmul
+    (:meth:`NodeFeatures.stacked_linear`) and run the rest of each model per parameter set.
+    """
+
+    h: Tensor
+
+    @property
+    def num_nodes(self) -> int:
+        return int(self.h.size(0))
+
+    def dropout(self, p: float, training: bool) -> "EncodedFeatures":
+        return self
+
+    def linear(self, layer: nn.Linear) -> Tensor:
+        return self.h
 
 
 @dataclass(frozen=True)
@@ -48,6 +83,10 @@ class DenseFeatures(NodeFeatures):
 
     def linear(self, layer: nn.Linear) -> Tensor:
         return layer(self.x)
+
+    def stacked_linear(self, weight: Tensor, bias: Tensor | None, p: float, training: bool) -> Tensor:
+        x = self.x.expand(weight.size(0), -1, -1)  # [S, N, F]
+        return _add_bias(torch.bmm(dropout(x, p, training), weight.transpose(1, 2)), bias)
 
 
 class _SparseMatmul(torch.autograd.Function):
@@ -107,6 +146,16 @@ class SparseFeatures(NodeFeatures):
     def linear(self, layer: nn.Linear) -> Tensor:
         out = _SparseMatmul.apply(layer.weight, self.matrix, self.transpose)
         return out if layer.bias is None else out + layer.bias
+
+    def stacked_linear(self, weight: Tensor, bias: Tensor | None, p: float, training: bool) -> Tensor:
+        s, h, f = weight.shape
+        if training and p > 0.0:  # independent dropout draws: one sparse product per parameter set
+            drawn = [self.dropout(p, training) for _ in range(s)]
+            out = torch.stack([_SparseMatmul.apply(w, x.matrix, x.transpose) for w, x in zip(weight, drawn)])
+            return _add_bias(out, bias)
+        # Same features for every set: one [N, F] @ [F, S*H] product.
+        out = _SparseMatmul.apply(weight.reshape(s * h, f), self.matrix, self.transpose)  # [N, S*H]
+        return _add_bias(out.view(-1, s, h).transpose(0, 1), bias)
 
 
 def as_node_features(x: Tensor | NodeFeatures) -> NodeFeatures:

@@ -49,11 +49,12 @@ class SheafDiffusionLayer(nn.Module):
     def diffusion(self, x: Tensor, laplacian: SheafLaplacian) -> Tensor:
         """``act(L (I (x) W1) x W2)``; shapes: x [N, D, C] -> [N, D, C]."""
         h = dropout(x, self.dropout, self.training)
+        n, d, c = h.shape
         if self.right is not None:
-            h = torch.matmul(h, self.right.t())  # [N, D, C], one GEMM over N*D rows
+            # One 2-D GEMM over N*D rows (a 3-D matmul would broadcast W2 per node under vmap).
+            h = (h.reshape(n * d, c) @ self.right.t()).view(n, d, c)
         if self.left is not None:
             # W1 acts on the stalk axis: one [D, D] @ [D, N*C] GEMM instead of a batched matmul over nodes.
-            n, d, c = h.shape
             h = (self.left @ h.transpose(0, 1).reshape(d, n * c)).view(d, n, c).transpose(0, 1)
         h = laplacian.matmul(h)
         return F.elu(h) if self.use_act else h

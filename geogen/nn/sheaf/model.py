@@ -95,6 +95,19 @@ class NeuralSheafDiffusion(nn.Module):
 
     prepare_features = staticmethod(prepare_node_features)
 
+    # Names of the encoder parameters that :meth:`stacked_encoding` consumes.
+    encoder_parameters = ("encoder.weight", "encoder.bias")
+
+    def stacked_encoding(self, x: Tensor | NodeFeatures, weight: Tensor, bias: Tensor) -> Tensor:
+        """The encoder's linear image for S stacked parameter sets, input dropout drawn per set.
+
+        Feed slice s to :meth:`forward` as ``EncodedFeatures(h[s])`` to finish model s.
+
+        Shapes:
+            weight: [S, D*C, F]; bias: [S, D*C] -> [S, N, D*C].
+        """
+        return as_node_features(x).stacked_linear(weight, bias, self.input_dropout, self.training)
+
     def grouped_parameters(self) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
         """(restriction-map and edge-weight learner parameters, all others): NSD's two weight decays."""
         sheaf = [p for name, p in self.named_parameters() if ".builder." in name]
