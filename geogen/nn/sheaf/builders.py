@@ -113,10 +113,11 @@ class OrthogonalSheaf(SheafBuilder):
         weight = x.new_ones(graph.num_edges)
         if self.weight_learner is not None:
             weight = self.weight_learner(x.reshape(x.size(0), -1), graph) ** 2  # [E]
-        weight = graph.weighted(weight)
-        diag = x.new_zeros(graph.num_nodes, 1).index_add(0, graph.row, weight.unsqueeze(1))  # [N, 1]
-        off = -weight.view(-1, 1, 1) * torch.bmm(maps.transpose(1, 2), maps.index_select(0, graph.reverse))
-        diag, off = symmetric_normalise(diag, off, graph, self.augmented)  # [N, 1], [E, d, d]
+        weight = graph.weighted(weight).unsqueeze(1)  # [E, 1]
+        diag = x.new_zeros(graph.num_nodes, 1).index_add(0, graph.row, weight)  # [N, 1]
+        # Normalise the scalar edge weights before they meet the d x d blocks: one pass over [E, d, d].
+        diag, weight = symmetric_normalise(diag, weight, graph, self.augmented)  # [N, 1], [E, 1]
+        off = weight.neg().view(-1, 1, 1) * torch.bmm(maps.transpose(1, 2), maps.index_select(0, graph.reverse))
         return ConnectionLaplacian(graph=graph, diag=diag.squeeze(1), off=off)
 
 

@@ -8,14 +8,19 @@ from torch import Tensor
 __all__ = ["OrthogonalMap", "Householder", "Cayley", "MatrixExponential"]
 
 
-def _strict_lower(params: Tensor, d: int) -> Tensor:
+def _lower_basis(d: int, dtype: torch.dtype, device: torch.device) -> Tensor:
+    """[d(d-1)/2, d*d] one-hot rows placing each parameter below the diagonal."""
+    rows, cols = torch.tril_indices(d, d, offset=-1, device=device)
+    return torch.eye(d * d, dtype=dtype, device=device)[rows * d + cols]
+
+
+def _strict_lower(params: Tensor, d: int, basis: Tensor | None = None) -> Tensor:
     """[E, d(d-1)/2] -> [E, d, d] with the parameters below the diagonal, zeros elsewhere.
 
     A matmul with a constant one-hot basis: one GEMM forward and backward instead of an
     ``index_put`` whose backward is a gather (far fewer, cheaper kernels for small d).
     """
-    rows, cols = torch.tril_indices(d, d, offset=-1, device=params.device)
-    basis = torch.eye(d * d, dtype=params.dtype, device=params.device)[rows * d + cols]  # [d(d-1)/2, d*d]
+    basis = _lower_basis(d, params.dtype, params.device) if basis is None else basis
     return (params @ basis).view(-1, d, d)
 
 
@@ -48,9 +53,24 @@ class Householder(OrthogonalMap):
     ``torch_householder_orgqr``; the product covers O(d), reflections included.
     """
 
+    def __init__(self, d: int) -> None:
+        super().__init__(d)
+        # Constants per (dtype, device), built once: they are a third of the per-call operators on small graphs.
+        self._constants: dict = {}
+
+    def _constant(self, params: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """(identity [d, d], lower basis, last-column flip [d]) for ``params``' dtype and device."""
+        key = (params.dtype, params.device)
+        if key not in self._constants:
+            flip = torch.ones(self.d, dtype=params.dtype, device=params.device)
+            flip[-1] = -1.0
+            self._constants[key] = (torch.eye(self.d, dtype=params.dtype, device=params.device),
+                                    _lower_basis(self.d, params.dtype, params.device), flip)
+        return self._constants[key]
+
     def __call__(self, params: Tensor) -> Tensor:
-        eye = torch.eye(self.d, dtype=params.dtype, device=params.device)
-        vectors = _strict_lower(params, self.d) + eye  # [E, d, d]
+        eye, basis, flip = self._constant(params)
+        vectors = _strict_lower(params, self.d, basis) + eye  # [E, d, d]
         q = None
         # The last vector is always e_d, whose reflection flips the last column: no product needed.
         for i in range(self.d - 1):
@@ -60,8 +80,6 @@ class Householder(OrthogonalMap):
             qv = v if q is None else (q @ v.unsqueeze(-1)).squeeze(-1)  # [E, d]
             update = (scale * qv).unsqueeze(-1) * v.unsqueeze(-2)  # [E, d, d]
             q = eye - update if q is None else q - update
-        flip = torch.ones(self.d, dtype=params.dtype, device=params.device)
-        flip[-1] = -1.0
         if q is None:  # d = 1: the single reflection is -1
             return (-eye).expand(params.size(0), 1, 1)
         return q * flip
