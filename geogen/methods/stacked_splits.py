@@ -163,7 +163,7 @@ def fit_stacked(method: NodeClassification, data: NodeDataset, splits: list[int]
         (_nll(logits(), labels) * train_w).sum().backward()
         stack.optimizer.step()
         base.eval()
-        with torch.no_grad():
+        with torch.inference_mode():
             out = logits()
             correct = (out.argmax(-1) == labels).float()
             stats = torch.stack([(_nll(out, labels) * val_w).sum(1), (correct * val_w).sum(1), (correct * test_w).sum(1)])
