@@ -7,6 +7,7 @@ from torch import nn
 
 from geogen.nn.ponita.conv import SeparableConv
 from geogen.nn.ponita.kernel_messages import MessagePlan
+from geogen.nn.ponita.pointwise_mlp import gelu_mlp
 
 __all__ = ["ConvNeXtBlock"]
 
@@ -23,7 +24,8 @@ class ConvNeXtBlock(nn.Module):
         cond_channels: width of the conditioning vector (0 = none); it produces a per-node
             scale and shift of the normalised features (zero-initialised, so an untrained
             conditioning path leaves the block unchanged).
-        edge_chunk_size: see :class:`SeparableConv`.
+        edge_chunk_size: see :class:`SeparableConv`; when set, the point-wise MLP also runs
+            memory-light (its GELU output is recomputed in backward).
 
     Shapes:
         x: [N, O, C]; basis, loop_basis, fibre_basis: see :class:`SeparableConv`; cond: [N, cond_channels];
@@ -38,6 +40,7 @@ class ConvNeXtBlock(nn.Module):
         self.norm = nn.LayerNorm(channels)
         self.mlp = nn.Sequential(nn.Linear(channels, widening_factor * channels), nn.GELU(),
                                  nn.Linear(widening_factor * channels, channels))
+        self.memory_light = edge_chunk_size is not None
         self.layer_scale = nn.Parameter(torch.full((channels,), layer_scale)) if layer_scale else None
         self.modulation = nn.Linear(cond_channels, 2 * channels) if cond_channels else None
         if self.modulation is not None:
@@ -50,7 +53,7 @@ class ConvNeXtBlock(nn.Module):
         if self.modulation is not None and cond is not None:
             scale, shift = self.modulation(cond).unsqueeze(1).chunk(2, dim=-1)  # each [N, 1, C]
             h = h * (1 + scale) + shift
-        h = self.mlp(h)
+        h = gelu_mlp(h, self.mlp[0], self.mlp[2]) if self.memory_light else self.mlp(h)
         if self.layer_scale is not None:
             h = h * self.layer_scale
         return x + h

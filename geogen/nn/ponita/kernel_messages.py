@@ -3,14 +3,33 @@ and the self-loop kernel is one shared vector."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch.autograd.function import once_differentiable
 
 from geogen.nn.ponita.edges import PairEdges
 
-__all__ = ["MessagePlan", "spatial_messages"]
+__all__ = ["MessagePlan", "BasisGradient", "spatial_messages"]
+
+
+@dataclass
+class BasisGradient:
+    """One gradient buffer for the basis shared by all memory-light layers of a forward pass.
+
+    Every layer uses the same basis; autograd would give each layer's backward its own
+    [E, O, K] gradient and sum them (two such tensors alive at once). Instead the layers add
+    into one buffer, and the layer that ran first in forward — whose backward runs last —
+    hands the sum to autograd. Supports one full backward pass per forward (first derivatives).
+    """
+
+    buffer: torch.Tensor | None = None
+    layers: int = 0
+
+    def register(self) -> int:
+        """Forward-order index of a new layer."""
+        self.layers += 1
+        return self.layers - 1
 
 
 @dataclass
@@ -33,6 +52,7 @@ class MessagePlan:
     sigma: torch.Tensor | None
     loops: torch.Tensor
     loops_everywhere: bool
+    basis_gradient: BasisGradient = field(default_factory=BasisGradient)
 
     @classmethod
     def build(cls, edges: PairEdges, sigma: torch.Tensor | None, num_nodes: int) -> "MessagePlan":
@@ -135,7 +155,7 @@ class _ChunkedMessages(torch.autograd.Function):
         if reverse is not None:
             out += _permute(reverse, plan.sigma, num_ori)
         ctx.save_for_backward(x, basis, weight)
-        ctx.plan, ctx.chunk = plan, chunk
+        ctx.plan, ctx.chunk, ctx.layer = plan, chunk, plan.basis_gradient.register()
         return out.view_as(x)
 
     @staticmethod
@@ -157,7 +177,10 @@ class _ChunkedMessages(torch.autograd.Function):
         grad_x = torch.zeros_like(flat)
         grad_x_permuted = torch.zeros_like(flat) if symmetric else None
         grad_weight = torch.zeros_like(weight)
-        grad_basis = torch.empty_like(basis) if ctx.needs_input_grad[1] else None
+        shared = plan.basis_gradient if ctx.needs_input_grad[1] else None
+        fresh = shared is not None and shared.buffer is None
+        if fresh:
+            shared.buffer = torch.empty_like(basis)
         for start in range(0, plan.src.numel(), chunk):
             src, dst = plan.src[start:start + chunk], plan.dst[start:start + chunk]
             part = basis[start:start + chunk].reshape(-1, basis.shape[-1])  # [e * O, K]
@@ -171,10 +194,15 @@ class _ChunkedMessages(torch.autograd.Function):
                 grad_x_permuted.scatter_add_(0, _expand(dst, width), rows * grad_src)
             grad_rows = grad_rows.view(-1, channels)  # [e * O, C]
             grad_weight.addmm_(part.T, grad_rows)
-            if grad_basis is not None:
-                torch.mm(grad_rows, weight.T, out=grad_basis[start:start + chunk].view(-1, basis.shape[-1]))
+            if shared is not None:
+                target = shared.buffer[start:start + chunk].view(-1, basis.shape[-1])
+                if fresh:
+                    torch.mm(grad_rows, weight.T, out=target)
+                else:
+                    target.addmm_(grad_rows, weight.T)
         if symmetric:
             grad_x += _permute(grad_x_permuted, plan.sigma, num_ori)
-        if grad_basis is not None:
-            grad_basis = grad_basis.to(saved[1].dtype)
+        grad_basis = None
+        if shared is not None and ctx.layer == 0:
+            grad_basis, shared.buffer = shared.buffer.to(saved[1].dtype), None
         return grad_x.view_as(x).to(saved[0].dtype), grad_basis, grad_weight.to(saved[2].dtype), None, None
