@@ -78,7 +78,7 @@ class PairPacking:
 
     def pack(self, dense: Tensor) -> Tensor:
         """``[B, C, N, N] -> [B, P, C]`` (upper-triangle entries)."""
-        return (dense.flatten(-2) @ self._select).transpose(1, 2)
+        return (dense.flatten(-2) @ self._select).transpose(1, 2).contiguous()
 
     def unpack(self, packed: Tensor, diagonal: float = 0.0) -> Tensor:
         """``[B, P, C] -> [B, C, N, N]``, symmetric, with ``diagonal`` on the diagonal."""
