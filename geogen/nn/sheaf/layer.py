@@ -50,12 +50,13 @@ class SheafDiffusionLayer(nn.Module):
         """``act(L (I (x) W1) x W2)``; shapes: x [N, D, C] -> [N, D, C]."""
         h = dropout(x, self.dropout, self.training)
         n, d, c = h.shape
-        if self.right is not None:
-            # One 2-D GEMM over N*D rows (a 3-D matmul would broadcast W2 per node under vmap).
-            h = (h.reshape(n * d, c) @ self.right.t()).view(n, d, c)
         if self.left is not None:
-            # W1 acts on the stalk axis: one [D, D] @ [D, N*C] GEMM instead of a batched matmul over nodes.
-            h = (self.left @ h.transpose(0, 1).reshape(d, n * c)).view(d, n, c).transpose(0, 1)
+            # (I (x) W1) x W2 on the flattened stalks is one [N, D*C] @ [D*C, D*C] GEMM with kron(W1, W2):
+            # no transposed copies, and a 2-D matmul batches cleanly under vmap (stacked splits).
+            right = self.right if self.right is not None else torch.eye(c, dtype=h.dtype, device=h.device)
+            h = (h.reshape(n, d * c) @ torch.kron(self.left, right).t()).view(n, d, c)
+        elif self.right is not None:
+            h = (h.reshape(n * d, c) @ self.right.t()).view(n, d, c)
         h = laplacian.matmul(h)
         return F.elu(h) if self.use_act else h
 
