@@ -49,13 +49,16 @@ class SheafGraph:
         return int(self.edge_index.size(1))
 
     @classmethod
-    def from_edge_index(cls, edge_index: Tensor, num_nodes: int, edge_weight: Tensor | None = None) -> "SheafGraph":
+    def from_edge_index(cls, edge_index: Tensor, num_nodes: int, edge_weight: Tensor | None = None,
+                        sparse_min_edges: int = 0) -> "SheafGraph":
         """Pair every edge with its reverse; raises ValueError if the graph is not symmetric.
 
         Args:
             edge_index: [2, E] int64 without self-loops and duplicates.
             num_nodes: N.
             edge_weight: optional [E] weights, symmetric under edge reversal.
+            sparse_min_edges: see the class docstring (a graph used for a single forward pass
+                pays the CSR layout's construction every time: pass a large value there).
         """
         row, col = edge_index
         if bool((row == col).any()):
@@ -70,7 +73,7 @@ class SheafGraph:
         weight = torch.ones_like(row, dtype=torch.float32) if edge_weight is None else edge_weight
         degree = torch.zeros(num_nodes, dtype=weight.dtype, device=row.device).index_add_(0, row, weight)
         return cls(edge_index=edge_index, reverse=reverse, num_nodes=num_nodes, degree=degree,
-                   edge_weight=edge_weight)
+                   edge_weight=edge_weight, sparse_min_edges=sparse_min_edges)
 
     def edge_blocks(self, stalk_dim: int, blocks: tuple[tuple[int, int], ...]) -> EdgeBlockPattern | None:
         """The CSR layout of per-edge blocks filling ``blocks`` (see :class:`EdgeBlockPattern`),
