@@ -37,9 +37,11 @@ def _model(name: str, args):
 
     _, _, scalars, vectors = WORKLOADS[name]
     chunk = args.edge_chunk_size if name == "qm9" else None
+    mlp_dtype = "bfloat16" if getattr(args, "bf16_mlp", False) else None
     return PONITA(in_channels=scalars, hidden_dim=128, out_channels=1 if name == "qm9" else 0,
                   out_vector_channels=1 if name == "nbody" else 0, num_layers=5, num_ori=args.num_ori,
-                  in_vector_channels=vectors, basis_dim=256, degree=3, widening_factor=4, edge_chunk_size=chunk)
+                  in_vector_channels=vectors, basis_dim=256, degree=3, widening_factor=4, edge_chunk_size=chunk,
+                  mlp_dtype=mlp_dtype)
 
 
 def _peak_rss_gb() -> float:
@@ -88,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="edges per chunk for the QM9-size batch (memory-light path)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (mixed precision; fp32 is the default)")
+    parser.add_argument("--bf16-mlp", action="store_true",
+                        help="bfloat16 for the ConvNeXt point-wise MLPs only (PONITA(mlp_dtype='bfloat16'))")
     args = parser.parse_args(argv)
     import torch
 
@@ -95,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     names = list(WORKLOADS) if args.workload == "all" else [args.workload]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, num_ori {args.num_ori}, "
-          f"{'bf16 autocast' if args.bf16 else 'fp32'}")
+          f"{'bf16 autocast' if args.bf16 else 'bf16 MLPs' if args.bf16_mlp else 'fp32'}")
     for name in names:
         result = run_workload(name, args)
         official = OFFICIAL[name]

@@ -25,7 +25,10 @@ class ConvNeXtBlock(nn.Module):
             scale and shift of the normalised features (zero-initialised, so an untrained
             conditioning path leaves the block unchanged).
         edge_chunk_size: see :class:`SeparableConv`; when set, the point-wise MLP also runs
-            memory-light (its GELU output is recomputed in backward).
+            memory-light (its hidden activations are recomputed in backward).
+        mlp_dtype: if set (e.g. ``torch.bfloat16``), the point-wise MLP — most of the block's
+            FLOPs — runs under autocast to this dtype; the convolution, norms and residual
+            stream stay in the input's dtype. None = no mixed precision.
 
     Shapes:
         x: [N, O, C]; basis, loop_basis, fibre_basis: see :class:`SeparableConv`; cond: [N, cond_channels];
@@ -34,13 +37,14 @@ class ConvNeXtBlock(nn.Module):
 
     def __init__(self, *, channels: int, basis_dim: int, fibre: bool, widening_factor: int = 4,
                  layer_scale: float | None = None, cond_channels: int = 0,
-                 edge_chunk_size: int | None = None) -> None:
+                 edge_chunk_size: int | None = None, mlp_dtype: torch.dtype | None = None) -> None:
         super().__init__()
         self.conv = SeparableConv(channels=channels, basis_dim=basis_dim, fibre=fibre, edge_chunk_size=edge_chunk_size)
         self.norm = nn.LayerNorm(channels)
         self.mlp = nn.Sequential(nn.Linear(channels, widening_factor * channels), nn.GELU(),
                                  nn.Linear(widening_factor * channels, channels))
         self.memory_light = edge_chunk_size is not None
+        self.mlp_dtype = mlp_dtype
         self.layer_scale = nn.Parameter(torch.full((channels,), layer_scale)) if layer_scale else None
         self.modulation = nn.Linear(cond_channels, 2 * channels) if cond_channels else None
         if self.modulation is not None:
@@ -53,7 +57,14 @@ class ConvNeXtBlock(nn.Module):
         if self.modulation is not None and cond is not None:
             scale, shift = self.modulation(cond).unsqueeze(1).chunk(2, dim=-1)  # each [N, 1, C]
             h = h * (1 + scale) + shift
-        h = gelu_mlp(h, self.mlp[0], self.mlp[2]) if self.memory_light else self.mlp(h)
+        if self.mlp_dtype is None:
+            h = self._mlp(h)
+        else:
+            with torch.autocast(h.device.type, dtype=self.mlp_dtype):
+                h = self._mlp(h).to(x.dtype)
         if self.layer_scale is not None:
             h = h * self.layer_scale
         return x + h
+
+    def _mlp(self, h: torch.Tensor) -> torch.Tensor:
+        return gelu_mlp(h, self.mlp[0], self.mlp[2]) if self.memory_light else self.mlp(h)

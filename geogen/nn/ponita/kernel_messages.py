@@ -148,10 +148,9 @@ class _ChunkedMessages(torch.autograd.Function):
         for start in range(0, plan.src.numel(), chunk):
             src, dst = plan.src[start:start + chunk], plan.dst[start:start + chunk]
             rows = (basis[start:start + chunk] @ weight).reshape(src.numel(), -1)  # [e, O * C]
-            out.scatter_add_(0, _expand(dst, flat.shape[1]), (rows * _gather_rows(flat, src)).to(out.dtype))
+            out.scatter_add_(0, _expand(dst, flat.shape[1]), _gather_rows(flat, src).mul_(rows))
             if permuted is not None:
-                reverse.scatter_add_(0, _expand(src, flat.shape[1]),
-                                     (rows * _gather_rows(permuted, dst)).to(out.dtype))
+                reverse.scatter_add_(0, _expand(src, flat.shape[1]), _gather_rows(permuted, dst).mul_(rows))
         if reverse is not None:
             out += _permute(reverse, plan.sigma, num_ori)
         ctx.save_for_backward(x, basis, weight)
@@ -185,13 +184,16 @@ class _ChunkedMessages(torch.autograd.Function):
             src, dst = plan.src[start:start + chunk], plan.dst[start:start + chunk]
             part = basis[start:start + chunk].reshape(-1, basis.shape[-1])  # [e * O, K]
             rows = (part @ weight).reshape(src.numel(), -1)  # [e, O * C], recomputed
+            # in-place products: at most four [e, O * C] temporaries alive at once
             grad_dst = _gather_rows(grad, dst)
-            grad_rows = grad_dst * _gather_rows(flat, src)
-            grad_x.scatter_add_(0, _expand(src, width), rows * grad_dst)
+            grad_rows = _gather_rows(flat, src).mul_(grad_dst)
+            grad_x.scatter_add_(0, _expand(src, width), grad_dst.mul_(rows))
+            del grad_dst
             if symmetric:
                 grad_src = _gather_rows(grad_permuted, src)
-                grad_rows += grad_src * _gather_rows(permuted, dst)
-                grad_x_permuted.scatter_add_(0, _expand(dst, width), rows * grad_src)
+                grad_rows.addcmul_(grad_src, _gather_rows(permuted, dst))
+                grad_x_permuted.scatter_add_(0, _expand(dst, width), grad_src.mul_(rows))
+                del grad_src
             grad_rows = grad_rows.view(-1, channels)  # [e * O, C]
             grad_weight.addmm_(part.T, grad_rows)
             if shared is not None:

@@ -57,6 +57,9 @@ class PONITA(nn.Module):
         grid_seed: seed of the sphere grid.
         edge_chunk_size: None = fastest; an int bounds memory by processing that many edges at a
             time and recomputing the kernels in backward (only first derivatives then).
+        mlp_dtype: mixed precision for the ConvNeXt point-wise MLPs only (``torch.bfloat16`` or
+            its name ``"bfloat16"``); None = everything in the input's dtype. See
+            ``docs/results.md`` (PONITA) for its measured accuracy cost.
 
     Shapes:
         data.pos: [N, 3]; data.x: [N, in_channels]; data.vec: [N, in_vector_channels, 3];
@@ -67,8 +70,10 @@ class PONITA(nn.Module):
                  num_layers: int, num_ori: int = 16, radius: float | None = None, in_vector_channels: int = 0,
                  basis_dim: int | None = None, degree: int = 3, widening_factor: int = 4,
                  layer_scale: float | None = None, cond_channels: int = 0, grid_seed: int = 0,
-                 edge_chunk_size: int | None = None) -> None:
+                 edge_chunk_size: int | None = None, mlp_dtype: torch.dtype | str | None = None) -> None:
         super().__init__()
+        if isinstance(mlp_dtype, str):
+            mlp_dtype = getattr(torch, mlp_dtype)
         if num_ori < 0:
             raise ValueError("num_ori must be >= 0 (0 = point cloud); the edge-lifted variant is not provided")
         basis_dim = basis_dim or hidden_dim
@@ -85,7 +90,8 @@ class PONITA(nn.Module):
         self.embed = nn.Linear(lifted, hidden_dim, bias=False)
         self.blocks = nn.ModuleList(
             ConvNeXtBlock(channels=hidden_dim, basis_dim=basis_dim, fibre=num_ori > 0, widening_factor=widening_factor,
-                          layer_scale=layer_scale, cond_channels=cond_channels, edge_chunk_size=edge_chunk_size)
+                          layer_scale=layer_scale, cond_channels=cond_channels, edge_chunk_size=edge_chunk_size,
+                          mlp_dtype=mlp_dtype)
             for _ in range(num_layers))
         self.readouts = nn.ModuleList(nn.Linear(hidden_dim, out_channels + out_vector_channels)
                                       for _ in range(num_layers))
