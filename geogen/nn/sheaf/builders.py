@@ -110,9 +110,10 @@ class OrthogonalSheaf(SheafBuilder):
 
     def learned(self, x: Tensor, graph: SheafGraph) -> ConnectionLaplacian:
         maps = self.orthogonal_map(self.learner(self.learner_input(x), graph))  # [E, d, d]
-        weight = x.new_ones(graph.num_edges)
         if self.weight_learner is not None:
             weight = self.weight_learner(x.reshape(x.size(0), -1), graph) ** 2  # [E]
+        else:
+            weight = x.new_ones(graph.num_edges)
         weight = graph.weighted(weight).unsqueeze(1)  # [E, 1]
         diag = x.new_zeros(graph.num_nodes, 1).index_add(0, graph.row, weight)  # [N, 1]
         # Normalise the scalar edge weights before they meet the d x d blocks: one pass over [E, d, d].

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import torch
@@ -36,11 +37,12 @@ class SheafGraph:
     # Memo of edge-block CSR layouts per (stalk_dim, blocks): built once per graph, reused every layer/epoch.
     _patterns: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
-    @property
+    # Cached: every layer reads them several times per forward, and each ``edge_index[k]`` is an operator call.
+    @functools.cached_property
     def row(self) -> Tensor:
         return self.edge_index[0]
 
-    @property
+    @functools.cached_property
     def col(self) -> Tensor:
         return self.edge_index[1]
 

@@ -33,8 +33,7 @@ class ConcatMapLearner(nn.Module):
     def forward(self, x: Tensor, graph: SheafGraph) -> Tensor:
         """Shapes: x [N, F] -> [E, P]."""
         weight_v, weight_u = self.linear.weight.split(self.in_channels, dim=1)  # [P, F] each
-        projected = torch.cat([x @ weight_v.t(), x @ weight_u.t()], dim=1)  # [N, 2P]
-        source, target = projected.chunk(2, dim=1)
+        source, target = x @ weight_v.t(), x @ weight_u.t()  # [N, P] each
         return self.activation(source.index_select(0, graph.row) + target.index_select(0, graph.col))
 
 
