@@ -84,13 +84,16 @@ class EdgeBlockPattern:
         """The CSR [N*D, N*D] matrix with values already in CSR order."""
         return _csr(self.crow, self.col, csr_values, self.size)
 
-    def matmul(self, values: Tensor, x: Tensor) -> Tensor:
+    def matmul(self, values: Tensor, x: Tensor, symmetric: bool = False) -> Tensor:
         """``y_v = sum_e B_e x_{col[e]}`` with B_e built from ``values``.
 
+        Args:
+            symmetric: the caller guarantees ``B_{reverse(e)} = B_e^T`` (sheaf Laplacians): the
+                backward then reuses the forward matrix instead of gathering the transpose.
         Shapes:
             values: [E, K] (block entries in ``blocks`` order); x: [N, D, C] -> [N, D, C].
         """
-        return _EdgeBlockMatmul.apply(values, x, self)
+        return _EdgeBlockMatmul.apply(values, x, self, symmetric)
 
 
 class _EdgeBlockMatmul(torch.autograd.Function):
@@ -101,22 +104,22 @@ class _EdgeBlockMatmul(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(values: Tensor, x: Tensor, pattern: EdgeBlockPattern) -> Tensor:
+    def forward(values: Tensor, x: Tensor, pattern: EdgeBlockPattern, symmetric: bool) -> Tensor:
         n, d, c = x.shape
         csr_values = values.reshape(-1).index_select(0, pattern.to_csr)
         return (pattern.matrix(csr_values) @ x.reshape(n * d, c)).view(n, d, c)
 
     @staticmethod
     def setup_context(ctx, inputs, output) -> None:
-        values, x, pattern = inputs
+        values, x, pattern, symmetric = inputs
         ctx.save_for_backward(values, x)
-        ctx.pattern = pattern
+        ctx.pattern, ctx.symmetric = pattern, symmetric
 
     @staticmethod
     def backward(ctx, grad: Tensor):
         values, x = ctx.saved_tensors
         pattern = ctx.pattern
-        csr_values = values.reshape(-1).index_select(0, pattern.to_csr)
+        csr_values = values.reshape(-1).index_select(0, pattern.to_csr)  # recomputed: cheaper than keeping it
         n, d, c = x.shape
         grad = grad.reshape(n * d, c)
         grad_values = grad_x = None
@@ -125,17 +128,17 @@ class _EdgeBlockMatmul(torch.autograd.Function):
             sampled = torch.sparse.sampled_addmm(zeros, grad, x.reshape(n * d, c).t(), beta=0.0)
             grad_values = sampled.values().index_select(0, pattern.from_csr).view(values.shape)
         if ctx.needs_input_grad[1]:
-            transposed = pattern.matrix(csr_values.index_select(0, pattern.transpose))
-            grad_x = (transposed @ grad).view(n, d, c)
-        return grad_values, grad_x, None
+            transposed = csr_values if ctx.symmetric else csr_values.index_select(0, pattern.transpose)
+            grad_x = (pattern.matrix(transposed) @ grad).view(n, d, c)
+        return grad_values, grad_x, None, None
 
     @staticmethod
-    def vmap(info, in_dims, values: Tensor, x: Tensor, pattern: EdgeBlockPattern):
+    def vmap(info, in_dims, values: Tensor, x: Tensor, pattern: EdgeBlockPattern, symmetric: bool):
         size = info.batch_size
         values_dim, x_dim = in_dims[0], in_dims[1]
         values = values.movedim(values_dim, 0) if values_dim is not None else values.expand(size, *values.shape)
         x = x.movedim(x_dim, 0) if x_dim is not None else x.expand(size, *x.shape)
         _, n, d, c = x.shape
         out = _EdgeBlockMatmul.apply(values.reshape(-1, values.size(-1)), x.reshape(size * n, d, c),
-                                     pattern.stacked(size))
+                                     pattern.stacked(size), symmetric)
         return out.view(size, n, d, c), 0

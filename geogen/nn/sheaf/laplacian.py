@@ -22,7 +22,11 @@ __all__ = ["SheafLaplacian", "DiagonalLaplacian", "BlockLaplacian", "ConnectionL
 
 
 class SheafLaplacian:
-    """Interface: a linear operator on ``[N, D, C]`` signals."""
+    """Interface: a linear operator on ``[N, D, C]`` signals.
+
+    Implementations are symmetric matrices: the block of edge (u, v) is the transpose of the block
+    of (v, u) (the CSR backward relies on it).
+    """
 
     stalk_dim: int
 
@@ -55,7 +59,7 @@ class DiagonalLaplacian(SheafLaplacian):
         d = self.stalk_dim
         pattern = self.graph.edge_blocks(d, tuple((i, i) for i in range(d)))
         if pattern is not None:
-            return self.diag.unsqueeze(-1) * x + pattern.matmul(self.off, x)
+            return self.diag.unsqueeze(-1) * x + pattern.matmul(self.off, x, symmetric=True)
         messages = self.off.unsqueeze(-1) * x.index_select(0, self.graph.col)  # [E, D, C]
         return (self.diag.unsqueeze(-1) * x).index_add(0, self.graph.row, messages)
 
@@ -73,7 +77,7 @@ def _add_off_diagonal(diagonal_part: Tensor, graph: SheafGraph, off: Tensor, x: 
     d = off.size(1)
     pattern = graph.edge_blocks(d, tuple((i, j) for i in range(d) for j in range(d)))
     if pattern is not None:
-        return diagonal_part + pattern.matmul(off.reshape(off.size(0), d * d), x)
+        return diagonal_part + pattern.matmul(off.reshape(off.size(0), d * d), x, symmetric=True)
     messages = torch.bmm(off, x.index_select(0, graph.col))  # [E, d, C]
     return diagonal_part.index_add(0, graph.row, messages)
 
