@@ -16,6 +16,7 @@ epochs only pay for the splits still training. The loop ends when every split ha
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -120,6 +121,37 @@ class _Stack:
         self.active = [self.active[row] for row in rows]
 
 
+def _initial_stack(method: NodeClassification, data: NodeDataset, splits: list[int],
+                   seeds: list[int]) -> tuple[nn.Module, _Stack]:
+    """(template model, stack of S freshly initialised models: model s built after ``manual_seed(seeds[s])``)."""
+    models = []
+    for seed in seeds:
+        torch.manual_seed(seed)
+        models.append(method.build(data))
+    base = models[0]
+    sheaf_ids = {id(p) for p in base.grouped_parameters()[0]}
+    index = torch.as_tensor(splits, device=data.y.device)
+    weights = tuple(_weights(m.index_select(0, index)) for m in (data.train_masks, data.val_masks, data.test_masks))
+    sheaf_names = {name for name, p in base.named_parameters() if id(p) in sheaf_ids}
+    return base, _Stack(method, _stack(models), sheaf_names, weights)
+
+
+def _epoch(base: nn.Module, stack: _Stack, logits: Callable[[], Tensor], y: Tensor) -> list[list[float]]:
+    """One Adam step and one evaluation of the active splits: [val loss, val acc, test acc], each [S_active]."""
+    train_w, val_w, test_w = stack.weights
+    labels = y.expand(train_w.size(0), -1)
+    base.train()
+    stack.optimizer.zero_grad(set_to_none=True)
+    (_nll(logits(), labels) * train_w).sum().backward()
+    stack.optimizer.step()
+    base.eval()
+    with torch.inference_mode():
+        out = logits()
+        correct = (out.argmax(-1) == labels).float()
+        stats = torch.stack([(_nll(out, labels) * val_w).sum(1), (correct * val_w).sum(1), (correct * test_w).sum(1)])
+    return stats.tolist()  # one device sync per epoch for all splits
+
+
 def fit_stacked(method: NodeClassification, data: NodeDataset, splits: list[int], seeds: list[int],
                 graph, features) -> list[SplitResult]:
     """Train one freshly initialised model per split, all at once; one result per split.
@@ -133,16 +165,8 @@ def fit_stacked(method: NodeClassification, data: NodeDataset, splits: list[int]
     Returns:
         S :class:`SplitResult` in ``splits`` order; ``seconds`` is the wall time until that split stopped.
     """
-    start = time.perf_counter()
-    models = []
-    for seed in seeds:
-        torch.manual_seed(seed)
-        models.append(method.build(data))
-    base = models[0]
-    sheaf_ids = {id(p) for p in base.grouped_parameters()[0]}
-    index = torch.as_tensor(splits, device=data.y.device)
-    stack = _Stack(method, _stack(models), {name for name, p in base.named_parameters() if id(p) in sheaf_ids},
-                   tuple(_weights(m.index_select(0, index)) for m in (data.train_masks, data.val_masks, data.test_masks)))
+    tracker = _Tracker(splits, method, time.perf_counter())
+    base, stack = _initial_stack(method, data, splits, seeds)
     weight_name, bias_name = base.encoder_parameters
 
     def one_model(p: dict[str, Tensor], h: Tensor) -> Tensor:
@@ -154,20 +178,9 @@ def fit_stacked(method: NodeClassification, data: NodeDataset, splits: list[int]
         p = stack.params
         return forward(p, base.stacked_encoding(features, p[weight_name], p.get(bias_name)))
 
-    tracker, epoch = _Tracker(splits, method, start), 0
+    epoch = 0
     for epoch in range(method.max_epochs):
-        train_w, val_w, test_w = stack.weights
-        labels = data.y.expand(train_w.size(0), -1)
-        base.train()
-        stack.optimizer.zero_grad(set_to_none=True)
-        (_nll(logits(), labels) * train_w).sum().backward()
-        stack.optimizer.step()
-        base.eval()
-        with torch.inference_mode():
-            out = logits()
-            correct = (out.argmax(-1) == labels).float()
-            stats = torch.stack([(_nll(out, labels) * val_w).sum(1), (correct * val_w).sum(1), (correct * test_w).sum(1)])
-        stopped = tracker.update(epoch, stack.active, *stats.tolist())  # one device sync per epoch, all splits
+        stopped = tracker.update(epoch, stack.active, *_epoch(base, stack, logits, data.y))
         if len(stopped) == len(stack.active):
             break
         if stopped:  # stopped splits leave the stack: later epochs cost only what is still training
