@@ -25,7 +25,8 @@ class SheafGraph:
 
     Graphs with at least ``sparse_min_edges`` directed edges (default: all) apply Laplacians as
     CSR products (:meth:`edge_blocks`); below it, as gathers and ``index_add`` (the reference
-    path; the CSR product was faster at every size measured, texas included).
+    path). CSR was faster on every fixed graph measured (texas to squirrel); graphs rebuilt at
+    every call (the dense denoiser backbone) are faster with gathers, since the layout is not reused.
     """
 
     edge_index: Tensor
