@@ -73,7 +73,17 @@ class NodeSplitsTask:
         bar = tqdm(splits, desc=f"{self.dataset} splits", unit="split")
         for split in bar:
             torch.manual_seed(self.seed + split)
-            result = self.method.fit(data, split, graph=graph, features=features)
+            # Epoch progress inside a split: a squirrel split runs for up to an hour on a shared CPU.
+            epochs = tqdm(total=self.method.max_epochs, desc=f"split {split}", unit="epoch", leave=False,
+                          mininterval=30.0)
+
+            def progress(epoch: int, best_val_acc: float, epochs=epochs) -> None:
+                epochs.update(1)
+                if epoch % 50 == 0:
+                    epochs.set_postfix(best_val=f"{100 * best_val_acc:.1f}", refresh=False)
+
+            result = self.method.fit(data, split, graph=graph, features=features, progress=progress)
+            epochs.close()
             results.append(result)
             bar.set_postfix(test=f"{100 * result.test_acc:.1f}", epochs=result.epochs)
             _write(run_dir, _summarise(self.dataset, results, time.perf_counter() - start, complete=False))
