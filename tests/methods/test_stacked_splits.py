@@ -91,3 +91,13 @@ def test_node_splits_task_uses_stacked_path_and_can_fall_back(tmp_path, monkeypa
     # Without dropout the two paths agree split by split.
     assert stacked["test_acc"] == pytest.approx(sequential["test_acc"])
     assert stacked["epochs"] == sequential["epochs"]
+
+
+def test_general_sheaf_jitter_is_drawn_per_split_under_vmap():
+    from geogen.nn.sheaf import GeneralSheaf
+
+    data = _dataset()
+    method = _method(functools.partial(GeneralSheaf, stalk_dim=2), patience=3, max_epochs=3)
+    _, graph, features = _prepared(method, data)
+    results = fit_stacked(method, data, [0, 1], [0, 1], graph, features)
+    assert [r.epochs for r in results] == [3, 3]

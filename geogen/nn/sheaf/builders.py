@@ -140,7 +140,8 @@ class GeneralSheaf(SheafBuilder):
         gram = graph.weighted(torch.bmm(maps.transpose(1, 2), maps))  # [E, d, d]
         diag = x.new_zeros(graph.num_nodes, d, d).index_add(0, graph.row, gram)
         off = -graph.weighted(torch.bmm(maps.transpose(1, 2), maps.index_select(0, graph.reverse)))  # [E, d, d]
-        jitter = torch.empty(d, dtype=x.dtype, device=x.device).uniform_(-1e-3, 1e-3) if self.training else 0.0
+        # U(-1e-3, 1e-3) drawn out of place from a tensor of the batch: independent per split under vmap.
+        jitter = (torch.rand_like(diag[0, 0]) * 2.0 - 1.0) * 1e-3 if self.training else 0.0  # [d]
         shift = torch.diag_embed(x.new_ones(d) * (1.0 + jitter)) if self.augmented else 0.0
         values, vectors = torch.linalg.eigh(diag + shift)
         inv_sqrt = vectors @ torch.diag_embed(values.clamp(min=1e-12).rsqrt()) @ vectors.transpose(1, 2)
