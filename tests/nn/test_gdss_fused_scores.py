@@ -67,3 +67,33 @@ def test_score_network_a_fused_equals_matmul_path():
     torch.testing.assert_close(out_fused, out_ref, rtol=1e-5, atol=1e-5)
     for ref, new in zip(grads_ref, grads_fused):
         torch.testing.assert_close(new, ref, rtol=1e-4, atol=1e-5)
+
+
+def test_index_pair_packing_equals_matmul_packing():
+    from geogen.nn.gdss.dense_ops import IndexPairPacking, PairPacking, pair_packing
+
+    torch.manual_seed(3)
+    batch, channels, nodes = 3, 2, 7
+    dense = torch.randn(batch, channels, nodes, nodes, dtype=torch.float64)
+    packed = torch.randn(batch, nodes * (nodes - 1) // 2, channels, dtype=torch.float64)
+    mask = torch.arange(nodes)[None] < torch.tensor([[7], [4], [1]])
+    a, b = PairPacking(nodes, dense), IndexPairPacking(nodes, dense)
+    torch.testing.assert_close(b.pack(dense), a.pack(dense))
+    torch.testing.assert_close(b.unpack(packed, 1.0), a.unpack(packed, 1.0))
+    torch.testing.assert_close(b.unpack_channels_first(packed, 1.0), a.unpack_channels_first(packed, 1.0))
+    torch.testing.assert_close(b.pack_symmetrized(dense.transpose(0, 1)), a.pack_symmetrized(dense.transpose(0, 1)))
+    torch.testing.assert_close(b.pair_mask(mask), a.pair_mask(mask))
+    assert isinstance(pair_packing(200, dense), IndexPairPacking)  # no [N^2, P] matrices for large N
+
+
+def test_official_ema_shadow_params_become_a_state_dict():
+    from geogen.errors import GeogenError
+    from geogen.nn.gdss.official import ema_as_state_dict
+
+    state = {"a.weight": torch.zeros(2, 3), "a.bias": torch.zeros(2)}
+    shadows = [torch.ones(2, 3), torch.full((2,), 2.0)]
+    out = ema_as_state_dict({"decay": 0.999, "num_updates": 5, "shadow_params": shadows}, state)
+    assert list(out) == ["a.weight", "a.bias"] and torch.equal(out["a.bias"], shadows[1])
+    assert ema_as_state_dict(state, state) is state and ema_as_state_dict(None, state) is None
+    with pytest.raises(GeogenError, match="shape"):
+        ema_as_state_dict({"shadow_params": shadows[::-1]}, state)

@@ -21,7 +21,7 @@ from geogen.errors import GeogenError
 from geogen.nn.gdss.score_adj import ScoreNetworkA
 from geogen.nn.gdss.score_x import ScoreNetworkX, ScoreNetworkXGMH
 
-__all__ = ["OfficialGDSSCheckpoint", "read_official_checkpoint", "build_official_networks",
+__all__ = ["OfficialGDSSCheckpoint", "read_official_checkpoint", "ema_as_state_dict", "build_official_networks",
            "convert_state_dict_x", "convert_state_dict_adj"]
 
 
@@ -77,7 +77,32 @@ def read_official_checkpoint(path: str | Path) -> OfficialGDSSCheckpoint:
     return OfficialGDSSCheckpoint(
         config=_plain(raw["model_config"]), params_x=_plain(raw["params_x"]),
         params_adj=_plain(raw["params_adj"]), x_state_dict=raw["x_state_dict"],
-        adj_state_dict=raw["adj_state_dict"], ema_x=raw.get("ema_x"), ema_adj=raw.get("ema_adj"))
+        adj_state_dict=raw["adj_state_dict"],
+        ema_x=ema_as_state_dict(raw.get("ema_x"), raw["x_state_dict"]),
+        ema_adj=ema_as_state_dict(raw.get("ema_adj"), raw["adj_state_dict"]))
+
+
+def ema_as_state_dict(ema: dict | None, state: dict[str, Tensor]) -> dict[str, Tensor] | None:
+    """An official EMA entry as a state dict (None stays None).
+
+    Some official files (ENZYMES, grid) store the EMA object's state,
+    ``{"decay", "num_updates", "shadow_params": [tensor, ...]}``, whose shadows follow the order
+    of the network's state dict (the networks have no buffers); others store a state dict.
+
+    Args:
+        ema: the official EMA entry.
+        state: the raw weights of the same network.
+    """
+    if ema is None or "shadow_params" not in ema:
+        return ema
+    shadows = ema["shadow_params"]
+    if len(shadows) != len(state):
+        raise GeogenError(f"the official EMA holds {len(shadows)} tensors, the network {len(state)}")
+    for (key, raw), shadow in zip(state.items(), shadows):
+        if raw.shape != shadow.shape:
+            raise GeogenError(f"official EMA tensor for {key} has shape {tuple(shadow.shape)}, "
+                              f"expected {tuple(raw.shape)}")
+    return dict(zip(state.keys(), shadows))
 
 
 def network_kwargs_x(params: dict) -> tuple[str, dict]:

@@ -6,7 +6,7 @@ import torch
 from torch import Tensor, nn
 
 from geogen.nn.gdss.attention import GraphAttentionLayer
-from geogen.nn.gdss.dense_ops import PairPacking, symmetric_powers
+from geogen.nn.gdss.dense_ops import pair_packing, symmetric_powers
 from geogen.nn.gdss.mlp import MLP
 
 __all__ = ["ScoreNetworkA"]
@@ -43,7 +43,7 @@ class ScoreNetworkA(nn.Module):
         self.final = MLP(num_layers=3, input_dim=total, hidden_dim=2 * total, output_dim=1)
 
     def forward(self, x: Tensor, adj: Tensor, mask: Tensor, t: Tensor | None = None) -> Tensor:
-        pairs = PairPacking(adj.shape[-1], adj)
+        pairs = pair_packing(adj.shape[-1], adj)
         pair_mask = pairs.pair_mask(mask)  # [B, P, 1]
         channels = pairs.pack(symmetric_powers(adj, self.c_init))  # [B, P, c_init]
         collected = [channels]

@@ -8,7 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from geogen.nn.gdss.attention import GraphAttentionLayer
-from geogen.nn.gdss.dense_ops import PairPacking, gcn_normalize, mask_nodes, symmetric_powers
+from geogen.nn.gdss.dense_ops import pair_packing, gcn_normalize, mask_nodes, symmetric_powers
 from geogen.nn.gdss.mlp import MLP
 
 __all__ = ["ScoreNetworkX", "ScoreNetworkXGMH"]
@@ -72,7 +72,7 @@ class ScoreNetworkXGMH(nn.Module):
         self.final = MLP(num_layers=3, input_dim=total, hidden_dim=2 * total, output_dim=num_features)
 
     def forward(self, x: Tensor, adj: Tensor, mask: Tensor, t: Tensor | None = None) -> Tensor:
-        pairs = PairPacking(adj.shape[-1], adj)
+        pairs = pair_packing(adj.shape[-1], adj)
         pair_mask = pairs.pair_mask(mask)  # [B, P, 1]
         channels = pairs.pack(symmetric_powers(adj, self.c_init))  # [B, P, c_init]
         hidden = [x]
