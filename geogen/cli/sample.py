@@ -30,7 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output file: molecules .smi/.txt/.csv/.sdf, graphs .pkl/.edgelist")
     parser.add_argument("--sampler", choices=SAMPLERS, default=None,
                         help="sampler (default: the one stored with the model)")
-    parser.add_argument("--steps", type=int, default=None, help="number of solver steps")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="number of solver steps (alone: the stored sampler with this many steps)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--conformers", action="store_true", help="add RDKit 3D coordinates to SDF")
@@ -66,8 +67,10 @@ def run(args: argparse.Namespace) -> int:
     method = load_method(checkpoint, use_ema=not args.no_ema)
     method.output.check_suffix(out)
     sampler = method.sampler
-    if args.sampler is not None or args.steps is not None:
-        sampler = build_sampler(args.sampler or "pc", method.process, args.steps)
+    if args.sampler is not None:
+        sampler = build_sampler(args.sampler, method.process, args.steps)
+    elif args.steps is not None:  # --steps alone keeps the checkpoint's own sampler
+        sampler = sampler.with_num_steps(args.steps)
     start = time.perf_counter()
     samples = method.sample(args.num_samples, sampler=sampler, batch_size=args.batch_size,
                             seed=args.seed, progress=args.progress)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import time
 from abc import ABC, abstractmethod
 from typing import Callable, Iterable
@@ -77,6 +79,12 @@ class Sampler(ABC):
     @property
     def steps(self) -> int:
         return int(self.num_steps if self.num_steps is not None else self.process.N)
+
+    def with_num_steps(self, num_steps: int) -> "Sampler":
+        """The same sampler (same process and settings) with ``num_steps`` steps."""
+        other = copy.copy(self)
+        other.num_steps = int(num_steps)
+        return other
 
     def sample(self, score_fn: ScoreFn, template: State, *,
                generator: torch.Generator | int | None = None,

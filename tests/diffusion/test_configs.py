@@ -65,3 +65,14 @@ def test_process_and_samplers_from_configs():
                           mask=torch.ones(2, 3, dtype=torch.bool))
     result = samplers["dpm"].sample(lambda s, t: {"x": -s.x, "adj": -s.adj}, template, generator=0)
     assert result.nfe == 20 and torch.isfinite(result.state.adj).all()
+
+
+def test_with_num_steps_keeps_the_sampler_settings():
+    from geogen.diffusion import VESDE, JointSDE, PCSampler
+    from geogen.diffusion.correctors import Langevin
+
+    process = JointSDE({"x": VESDE(sigma_min=0.2, sigma_max=1.0, num_scales=1000)})
+    sampler = PCSampler(process, corrector=Langevin(snr=0.15, scale_eps=0.7), num_steps=1000, eps=1e-4)
+    shorter = sampler.with_num_steps(50)
+    assert type(shorter) is PCSampler and shorter.steps == 50 and sampler.steps == 1000
+    assert shorter.corrector.snr == 0.15 and shorter.eps == 1e-4 and shorter.process is process
