@@ -13,7 +13,7 @@ for exp in $experiments; do
   run="$out/$exp"
   date -u; uptime
   /usr/bin/time -f "train_wall_s %e user_s %U sys_s %S" -o "$run.time" \
-    .venv/bin/geogen train experiment="$exp" hydra.run.dir="$run" +task.trainer.max_steps="$steps" \
+    .venv/bin/geogen train experiment="$exp" hydra.run.dir="$run" task.trainer.max_steps="$steps" \
     task.checkpoint_every_n_steps=250 > "$run.train.log" 2>&1
   cat "$run.time"; date -u; uptime
   .venv/bin/geogen sample "$run/checkpoints/last.ckpt" -n 1000 --sampler s4 --steps 50 --batch-size 1000 \

@@ -28,7 +28,7 @@ def test_interrupted_run_resumes_to_the_same_step(tmp_path, mirror):
     full, cut = tmp_path / "full", tmp_path / "cut"
     assert main(["train", *TINY, f"hydra.run.dir={full}"]) == 0
     # stop after 4 optimiser steps: in the middle of the second epoch (3 batches per epoch)
-    assert main(["train", *TINY, "+task.trainer.max_steps=4", f"hydra.run.dir={cut}"]) == 0
+    assert main(["train", *TINY, "task.trainer.max_steps=4", f"hydra.run.dir={cut}"]) == 0
     assert _final_step(cut) == 4
     assert main(["train", *TINY, f"hydra.run.dir={cut}", "ckpt_path=last"]) == 0
     assert _final_step(cut) == _final_step(full) == 6
