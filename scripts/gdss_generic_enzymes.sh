@@ -2,7 +2,7 @@
 # ENZYMES with the official checkpoint and its sampler (S4, snr 0.15, scale_eps 0.7, 1,000 steps,
 # EMA weights), 117 samples (= the test split) per seed, GDSS kernels against the test split.
 # Usage: scripts/gdss_generic_enzymes.sh OUTDIR SEED...   (OUTDIR holds enzymes.ckpt from
-# scripts/gdss_convert_ema.py)
+# `geogen convert gdss-official gdss_enzymes.pth --out OUTDIR/enzymes.ckpt`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GEOGEN_DATA_MIRROR=${GEOGEN_DATA_MIRROR:-../shared/data} OMP_NUM_THREADS=1

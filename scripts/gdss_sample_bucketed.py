@@ -2,12 +2,11 @@
 
 ``geogen sample`` pads every graph of a batch to the model's ``max_nodes`` (125 for ENZYMES,
 361 for grid), as the official sampler does. The score networks' outputs on real nodes do not
-depend on the padding (padded rows and columns are masked; checked to 1e-6 in
-``scripts/gdss_index_packing.py``'s companion check), so drawing all node counts first, sorting
+depend on the padding (padded rows and columns are masked; checked to 1e-6), so drawing all node counts first, sorting
 them and padding each batch only to its own largest graph samples the same distribution at a
 fraction of the cost (the networks are quadratic in the padded size). The sampler is the
-checkpoint's own (official settings); ``--steps`` only changes its number of steps. Uses the
-index-based pair packing of ``scripts/gdss_index_packing.py``.
+checkpoint's own (official settings); ``--steps`` only changes its number of steps. Graphs
+above 32 nodes use the library's index-based pair packing (``geogen.nn.gdss.dense_ops``).
 
     python scripts/gdss_sample_bucketed.py CKPT -n 117 --out enzymes_s0.pkl --seed 0 --bucket 20
 """
@@ -15,17 +14,12 @@ index-based pair packing of ``scripts/gdss_index_packing.py``.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 import time
 from pathlib import Path
 
 import torch
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import gdss_index_packing  # noqa: E402
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,13 +60,12 @@ def _chunks(counts: torch.Tensor, bucket: int, max_pairs: int) -> list[torch.Ten
 
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    gdss_index_packing.install()
     from geogen.methods.checkpointing import load_method
 
     method = load_method(Path(args.checkpoint), use_ema=not args.no_ema).eval()
-    sampler = copy.copy(method.sampler)
+    sampler = method.sampler
     if args.steps is not None:
-        sampler.num_steps = args.steps
+        sampler = sampler.with_num_steps(args.steps)
     generator = torch.Generator().manual_seed(args.seed)
     counts = torch.multinomial(method.node_count_probs.float(), args.num_samples, replacement=True,
                                generator=generator)
