@@ -20,6 +20,7 @@ from geogen.diffusion import (
     VESDE,
     VPSDE,
 )
+from geogen.errors import GeogenError
 from geogen.methods.checkpointing import load_method, save_geogen_checkpoint
 from geogen.methods.gdss import GDSS, GDSSDenoiser
 from geogen.methods.outputs import GraphOutput
@@ -126,6 +127,49 @@ def test_sample_respects_masks_and_counts_nfe(sampler_kind):
     assert samples.nfe == (40 if sampler_kind == "pc" else 5)
 
 
+class _RecordingSampler:
+    """Wraps a sampler and records the template shape of every batch."""
+
+    def __init__(self, sampler) -> None:
+        self.sampler, self.shapes = sampler, []
+
+    def sample(self, score_fn, template, **kwargs):
+        self.shapes.append((template.batch_size, template.mask.size(1), int(template.mask.sum(1).max())))
+        return self.sampler.sample(score_fn, template, **kwargs)
+
+
+def test_size_bucketed_sampling_pads_each_batch_to_its_largest_graph():
+    method = tiny_gdss()
+    method.node_count_probs.zero_()
+    method.node_count_probs[[1, 2, 6]] = torch.tensor([0.4, 0.4, 0.2])
+    recorder = _RecordingSampler(DPMSolverPP(method.process, num_steps=3))
+    samples = method.sample(9, sampler=recorder, batch_size=4, seed=2, max_pairs=40)
+    for batch, padded, largest in recorder.shapes:
+        assert padded == largest  # no batch is padded beyond its own largest graph
+        assert batch <= 4 and (batch == 1 or batch * padded * padded <= 40)
+    state = samples.state
+    counts = state.mask.sum(1)
+    assert state.adj.shape == (9, 6, 6) and counts.tolist() == sorted(counts.tolist(), reverse=True)
+    assert torch.all(state.adj[~state.mask] == 0) and torch.all(state.x[~state.mask] == 0)
+    assert torch.equal(state.mask, torch.arange(6) < counts.unsqueeze(1))
+    again = method.sample(9, sampler=recorder.sampler, batch_size=4, seed=2, max_pairs=40).state
+    assert torch.equal(again.adj, state.adj) and torch.equal(again.x, state.x)
+
+
+def test_size_buckets_draw_the_same_node_counts_as_plain_batches():
+    """Bucketing reorders and re-pads; the node counts come from the same draw."""
+    method = tiny_gdss()
+    sampler = DPMSolverPP(method.process, num_steps=2)
+    plain = method.sample(32, sampler=sampler, batch_size=32, seed=5).state.mask.sum(1)
+    bucketed = method.sample(32, sampler=sampler, batch_size=32, seed=5, max_pairs=50).state.mask.sum(1)
+    assert sorted(plain.tolist(), reverse=True) == bucketed.tolist()
+
+
+def test_max_pairs_must_be_positive():
+    with pytest.raises(GeogenError, match="max_pairs"):
+        tiny_gdss().sample(2, max_pairs=0)
+
+
 def test_checkpoint_round_trip_and_cli_sample(tmp_path, capsys):
     method = tiny_gdss()
     path = tmp_path / "tiny.ckpt"
@@ -139,6 +183,11 @@ def test_checkpoint_round_trip_and_cli_sample(tmp_path, capsys):
     assert len(graphs) == 5
     summary = (tmp_path / "graphs.pkl.json").read_text()
     assert '"nfe": 4' in summary and '"num_samples": 5' in summary
+    bucketed = tmp_path / "bucketed.pkl"
+    assert main(["sample", str(path), "-n", "5", "--out", str(bucketed), "--sampler", "dpm", "--steps", "2",
+                 "--batch-size", "2", "--max-pairs", "30"]) == 0
+    assert len(pickle.loads(bucketed.read_bytes())) == 5  # (isolated nodes are dropped: sizes are not the counts)
+    assert '"max_pairs": 30' in (tmp_path / "bucketed.pkl.json").read_text()
 
 
 def test_sample_rejects_corrupt_and_foreign_checkpoints(tmp_path, capsys, shared_reference):
