@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from geogen.nn.gdss.attention import FUSED_MIN_BATCH
-from geogen.nn.gdss.fused_scores import PackedScoreKernels, packed_tanh_scores
+from geogen.nn.compiled_kernels import CompiledKernels
+from geogen.nn.gdss.fused_scores import packed_tanh_scores
 from geogen.nn.gdss.score_adj import ScoreNetworkA
 
 
@@ -21,7 +22,7 @@ def test_eager_kernels_match_reference_with_gradients(batch, lanes):
     rows, cols = torch.triu_indices(nodes, nodes, 1)
     query = torch.randn(batch, nodes, heads, dim, dtype=torch.float64, requires_grad=True)
     key = torch.randn(batch, nodes, heads, dim, dtype=torch.float64, requires_grad=True)
-    eager = PackedScoreKernels(compile=False)
+    eager = CompiledKernels(compile=False)
     out = packed_tanh_scores(query, key, rows, cols, eager, lanes)
     torch.testing.assert_close(out, reference_scores(query, key, rows, cols), rtol=1e-12, atol=1e-12)
     assert torch.autograd.gradcheck(lambda q, k: packed_tanh_scores(q, k, rows, cols, eager, lanes),
@@ -36,7 +37,7 @@ def test_compiled_kernels_match_eager():
     key = torch.randn(batch, nodes, heads, dim, requires_grad=True)
     weights = torch.randn(batch, rows.numel())
     results = []
-    for kernels in (PackedScoreKernels(compile=False), PackedScoreKernels()):
+    for kernels in (CompiledKernels(compile=False), CompiledKernels()):
         out = packed_tanh_scores(query, key, rows, cols, kernels)
         d_query, d_key = torch.autograd.grad((out * weights).sum(), (query, key))
         results.append((out, d_query, d_key))

@@ -14,7 +14,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from geogen.nn.gdss.fused_scores import default_score_kernels, packed_tanh_scores
+from geogen.nn.compiled_kernels import default_kernels
+from geogen.nn.gdss.fused_scores import packed_tanh_scores
 from geogen.nn.gdss.dense_ops import PairPacking, gcn_normalize_looped, mask_nodes
 from geogen.nn.gdss.mlp import MLP
 
@@ -115,7 +116,7 @@ class GraphAttentionLayer(nn.Module):
         channels, batch, nodes, _ = query.shape
         heads = (channels * batch, nodes, self.num_heads, self.attn_dim // self.num_heads)
         query = query * (1.0 / math.sqrt(self.out_dim))
-        kernels = default_score_kernels()
+        kernels = default_kernels()
         if (self.fused and query.device.type == "cpu" and kernels.enabled
                 and channels * batch >= FUSED_MIN_BATCH):
             packed = packed_tanh_scores(query.reshape(heads), key.reshape(heads), pairs.rows, pairs.cols,

@@ -14,14 +14,12 @@ same functions run eagerly, with a warning: identical results, only slower.
 
 from __future__ import annotations
 
-import functools
-import warnings
-from typing import Callable
-
 import torch
 from torch import Tensor
 
-__all__ = ["packed_tanh_scores", "PackedScoreKernels", "default_score_kernels"]
+from geogen.nn.compiled_kernels import CompiledKernels, default_kernels
+
+__all__ = ["packed_tanh_scores"]
 
 
 def _scores_forward(query: Tensor, key: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
@@ -53,53 +51,10 @@ def _to_tiles(x: Tensor, lanes: int) -> Tensor:
     return x.reshape(tiles, lanes, *x.shape[1:]).permute(0, 2, 3, 4, 1).contiguous()
 
 
-class PackedScoreKernels:
-    """The forward and backward functions, compiled on first use, eager if compiling fails.
-
-    Args:
-        compile: False runs the eager functions (used by the reference tests).
-
-    Attributes:
-        enabled: False once compiling failed; callers then use their unfused path (the eager
-            batch-last form materialises ``[N, N, H, d, M]``, too large for big graphs).
-    """
-
-    def __init__(self, compile: bool = True) -> None:
-        self._compile = compile
-        self._compiled: dict[str, Callable] = {}
-        self.enabled = True
-
-    def _get(self, name: str, eager: Callable) -> Callable:
-        if not self._compile:
-            return eager
-        if name not in self._compiled:
-            self._compiled[name] = torch.compile(eager)
-        return self._compiled[name]
-
-    def run(self, name: str, eager: Callable, *args: Tensor):
-        """Call the compiled ``name``; on a compile failure warn once and stay eager."""
-        try:
-            return self._get(name, eager)(*args)
-        except Exception as error:  # noqa: BLE001 - any backend failure: same maths, eagerly
-            if not self._compile:
-                raise
-            warnings.warn(f"torch.compile failed for the GDSS attention scores ({type(error).__name__}); "
-                          "running them eagerly (same results, slower)", RuntimeWarning, stacklevel=2)
-            self._compile = False
-            self.enabled = False
-            return eager(*args)
-
-
-@functools.cache
-def default_score_kernels() -> PackedScoreKernels:
-    """The process-wide compiled kernels (a cache: compiling once per process is the point)."""
-    return PackedScoreKernels()
-
-
 class _PackedTanhScores(torch.autograd.Function):
     @staticmethod
     def forward(ctx, query: Tensor, key: Tensor, rows: Tensor, cols: Tensor,
-                kernels: PackedScoreKernels) -> Tensor:
+                kernels: CompiledKernels) -> Tensor:
         ctx.save_for_backward(query, key, rows, cols)
         ctx.kernels = kernels
         return kernels.run("forward", _scores_forward, query, key, rows, cols)
@@ -113,7 +68,7 @@ class _PackedTanhScores(torch.autograd.Function):
 
 
 def packed_tanh_scores(query: Tensor, key: Tensor, rows: Tensor, cols: Tensor,
-                       kernels: PackedScoreKernels | None = None, lanes: int = 64) -> Tensor:
+                       kernels: CompiledKernels | None = None, lanes: int = 64) -> Tensor:
     """Per pair ``sum_h [tanh(q_ih . k_jh) + tanh(q_jh . k_ih)]`` for the pairs ``(rows, cols)``.
 
     The batch is cut into tiles of ``lanes`` graphs laid out last, so each tile's queries and
@@ -122,7 +77,7 @@ def packed_tanh_scores(query: Tensor, key: Tensor, rows: Tensor, cols: Tensor,
     Args:
         query, key: per-head vectors (scale the query beforehand).
         rows, cols: the pairs ``(i, j)``, ``[P]`` each (e.g. ``triu_indices(N, N, 1)``).
-        kernels: the compiled functions to use (default: a shared, lazily compiled set).
+        kernels: the compiled functions to use (default: the process-wide registry).
         lanes: graphs per tile (a multiple of the SIMD width).
 
     Shapes:
@@ -130,5 +85,5 @@ def packed_tanh_scores(query: Tensor, key: Tensor, rows: Tensor, cols: Tensor,
     """
     batch = query.shape[0]
     tiled = _PackedTanhScores.apply(_to_tiles(query, lanes), _to_tiles(key, lanes), rows, cols,
-                                    kernels or default_score_kernels())  # [T, P, L]
+                                    kernels or default_kernels())  # [T, P, L]
     return tiled.transpose(1, 2).reshape(-1, rows.numel())[:batch]
