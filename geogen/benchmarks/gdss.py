@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 
 import torch
@@ -144,5 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         result = bench_sample(args.checkpoint, args.sampler, args.steps, args.num_samples,
                               not args.no_validity)
     result["threads"] = torch.get_num_threads()
+    # `geogen` sets glibc malloc to reuse freed blocks (geogen.cpu_memory) unless this is 0
+    result["malloc_tuning"] = os.environ.get("GEOGEN_MALLOC_TUNING", "1") != "0"
     print(json.dumps(result, indent=2))
     return 0

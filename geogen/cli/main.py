@@ -14,6 +14,7 @@ import sys
 import warnings
 
 from geogen import __version__
+from geogen.cpu_memory import retain_freed_memory
 from geogen.errors import GeogenError
 
 __all__ = ["main", "build_parser"]
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "_run", None) is None:
         parser.print_help()
         return 0
+    retain_freed_memory()  # large temporaries are reused, not re-faulted at every step
     try:
         return int(args._run(args) or 0)
     except GeogenError as error:

@@ -29,6 +29,24 @@ def test_eager_kernels_match_reference_with_gradients(batch, lanes):
                                     (query, key))
 
 
+def test_saturated_products_give_the_unclamped_values_and_gradients():
+    """Products beyond the tanh clamp (|q.k| > 20, common early in sampling) change nothing."""
+    torch.manual_seed(3)
+    nodes, heads, dim = 5, 2, 3
+    rows, cols = torch.triu_indices(nodes, nodes, 1)
+    query = (torch.randn(6, nodes, heads, dim, dtype=torch.float64) * 8).requires_grad_()
+    key = (torch.randn(6, nodes, heads, dim, dtype=torch.float64) * 8).requires_grad_()
+    dots = torch.einsum("mnhd,mkhd->mnkh", query, key)
+    assert (dots.abs() > 20).float().mean() > 0.2  # the clamp is exercised
+    weights = torch.randn(6, rows.numel(), dtype=torch.float64)
+    results = []
+    for scores in (packed_tanh_scores(query, key, rows, cols, CompiledKernels(compile=False), 4),
+                   reference_scores(query, key, rows, cols)):
+        results.append((scores, *torch.autograd.grad((scores * weights).sum(), (query, key))))
+    for fused, reference in zip(*results):
+        torch.testing.assert_close(fused, reference, rtol=1e-12, atol=1e-12)
+
+
 def test_compiled_kernels_match_eager():
     torch.manual_seed(1)
     batch, nodes, heads, dim = 130, 9, 4, 4  # not a multiple of the tile: exercises the padding

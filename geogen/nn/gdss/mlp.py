@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import torch
 from torch import Tensor, nn
+
+from geogen.nn.gdss.elu import ELU
 
 __all__ = ["MLP"]
 
@@ -14,7 +15,8 @@ class MLP(nn.Module):
     Args:
         num_layers: number of linear layers (1 = a single linear map).
         input_dim, hidden_dim, output_dim: feature sizes.
-        activation: module applied between layers (GDSS uses ELU).
+        activation: module applied between layers (default: GDSS's ELU, compiled for large CPU
+            inputs in inference, see :mod:`geogen.nn.gdss.elu`).
 
     Shapes:
         input ``[..., input_dim]`` -> output ``[..., output_dim]``.
@@ -27,7 +29,7 @@ class MLP(nn.Module):
             raise ValueError("MLP needs at least one layer")
         dims = [input_dim] + [hidden_dim] * (num_layers - 1) + [output_dim]
         self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
-        self.activation = activation if activation is not None else nn.ELU()
+        self.activation = activation if activation is not None else ELU()
 
     def forward(self, x: Tensor) -> Tensor:
         for linear in self.linears[:-1]:
