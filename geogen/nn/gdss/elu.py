@@ -1,10 +1,11 @@
-"""ELU for inference: one compiled, vectorised kernel on large CPU tensors (GDSS's MLP activation).
+"""ELU as one compiled, vectorised kernel on large CPU tensors (GDSS's MLP activation).
 
 GDSS's MLPs apply ELU to every node pair of every adjacency channel: ~0.6-1.6 M elements per
 call in a QM9 batch of 1,000 graphs, ten calls per ScoreNetworkA forward. PyTorch's eager CPU ELU
-evaluates its ``exp`` at ~0.7 ns per element; the compiled kernel is several times faster. That
-pays in sampling, where only forwards run. With gradients the eager pair (ELU, ELU backward)
-stays: the compiled version made the 2-thread training step slower (docs/design.md).
+evaluates its ``exp`` at ~0.7 ns per element; the compiled kernel is several times faster. The
+backward is PyTorch's ``elu_backward`` evaluated from the output (``d elu / dx = y + 1`` for
+``y <= 0``), which needs no ``exp``; an all-compiled backward was slower at 2 threads
+(docs/design.md).
 """
 
 from __future__ import annotations
@@ -26,14 +27,34 @@ def _elu(x: Tensor) -> Tensor:
     return F.elu(x)
 
 
+def _compiled_elu(x: Tensor, kernels: CompiledKernels) -> Tensor:
+    return kernels.run("elu", _elu, x.contiguous().view(-1), dynamic=True).view(x.shape)
+
+
+class _ELUFromOutput(torch.autograd.Function):
+    """Compiled forward; the backward uses the saved output only (no ``exp``, input not kept)."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, kernels: CompiledKernels) -> Tensor:
+        out = _compiled_elu(x, kernels)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        (out,) = ctx.saved_tensors
+        # alpha = scale = input_scale = 1, is_result=True: grad where out > 0, grad * (out + 1) elsewhere
+        return torch.ops.aten.elu_backward(grad, 1.0, 1, 1, True, out), None
+
+
 class ELU(nn.Module):
-    """``elu(x) = x if x > 0 else exp(x) - 1`` (alpha = 1); compiled for large CPU inputs without grad.
+    """``elu(x) = x if x > 0 else exp(x) - 1`` (alpha = 1), compiled for large CPU inputs.
 
     Args:
         kernels: the compiled-kernel registry (default: the process-wide one).
 
-    PyTorch's own ELU runs when autograd records the call, below :data:`COMPILED_MIN_NUMEL`
-    elements, off the CPU, and once compiling has failed.
+    PyTorch's own ELU runs below :data:`COMPILED_MIN_NUMEL` elements, off the CPU, and once
+    compiling has failed.
 
     Shapes:
         any -> same.
@@ -45,7 +66,8 @@ class ELU(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         kernels = self._kernels if self._kernels is not None else default_kernels()
-        if (x.device.type != "cpu" or x.numel() < COMPILED_MIN_NUMEL or not kernels.enabled
-                or (torch.is_grad_enabled() and x.requires_grad)):
+        if x.device.type != "cpu" or x.numel() < COMPILED_MIN_NUMEL or not kernels.enabled:
             return F.elu(x)
-        return kernels.run("elu", _elu, x.contiguous().view(-1), dynamic=True).view(x.shape)
+        if torch.is_grad_enabled() and x.requires_grad:
+            return _ELUFromOutput.apply(x, kernels)
+        return _compiled_elu(x, kernels)
