@@ -24,15 +24,21 @@ __all__ = ["packed_tanh_scores"]
 
 # tanh(x) rounds to +-1 exactly for |x| >= 20 in float32 and float64, and so does the clamped value:
 # clamping changes no output and no gradient (1 - tanh^2 is already 0 there). Without it, the
-# vectorised tanh of the large products met early in sampling (noisy inputs) computes exp(-2|x|)
-# as a denormal number, and the kernel ran ~1.8x slower on such batches (denormal arithmetic is
-# slow on x86; flushing them with torch.set_flush_denormal only covers the calling thread).
+# large products met early in sampling (noisy inputs) made the vectorised code compute
+# exp(-2|x|) as denormal numbers, and the kernel ran ~1.8x slower on such batches (denormal
+# arithmetic is slow on x86; torch.set_flush_denormal only covers the calling thread).
 _TANH_SATURATION = 20.0
 
 
 def _saturated_tanh(dots: Tensor) -> Tensor:
-    """``tanh(dots)``, clamped where it is +-1 anyway (see ``_TANH_SATURATION``)."""
-    return torch.tanh(dots.clamp(-_TANH_SATURATION, _TANH_SATURATION))
+    """``tanh(dots)`` as ``e / (e + 2)`` with ``e = expm1(2 x)``, ``x`` clamped to +-20.
+
+    Compiled, this is ~2.8x faster than ``torch.tanh`` in the same kernel (inductor's CPU tanh
+    is slow; 1 and 2 threads, ``[8000, 9, 4, 4]`` inputs) and as accurate: ``expm1`` keeps
+    small arguments exact, and at +-20 the ratio is +-1 exactly.
+    """
+    e = torch.expm1(2.0 * dots.clamp(-_TANH_SATURATION, _TANH_SATURATION))
+    return e / (e + 2.0)
 
 
 def _scores_forward(query: Tensor, key: Tensor, rows: Tensor, cols: Tensor) -> Tensor:
