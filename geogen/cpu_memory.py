@@ -10,8 +10,10 @@ threshold the freed blocks are reused: 33 ms per network call, no system time, n
 
 This is process-wide allocator state, so the library never changes it on import: the ``geogen``
 command line calls :func:`retain_freed_memory` once at start (``GEOGEN_MALLOC_TUNING=0`` turns
-that off); library users may call it themselves. Peak memory is unchanged; memory freed below
-the top of the heap is kept for reuse until the process ends.
+that off); library users may call it themselves. The price is resident memory: blocks freed
+below the top of the heap are kept for reuse until the process ends, and fragmentation can raise
+the peak RSS. PONITA's fully connected QM9-size batch (2 threads): 4.1 s per step at 3.23 GB
+peak RSS with the setting, 5.1 s at 2.00 GB without (3.0 of its 10 CPU-s were page faults).
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ import ctypes.util
 import os
 import sys
 
-__all__ = ["retain_freed_memory"]
+__all__ = ["retain_freed_memory", "tuning_enabled"]
 
 # mallopt parameter numbers (glibc <malloc.h>)
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_MAX = -4
+
+
+def tuning_enabled() -> bool:
+    """Whether the command line applies :func:`retain_freed_memory` (``GEOGEN_MALLOC_TUNING`` is not 0)."""
+    return os.environ.get("GEOGEN_MALLOC_TUNING", "1") != "0"
 
 
 def retain_freed_memory(trim_threshold: int = 1 << 30) -> bool:
@@ -37,7 +44,7 @@ def retain_freed_memory(trim_threshold: int = 1 << 30) -> bool:
         True when applied; False on other platforms or C libraries (nothing changed), or when
         ``GEOGEN_MALLOC_TUNING=0``.
     """
-    if os.environ.get("GEOGEN_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith("linux"):
+    if not tuning_enabled() or not sys.platform.startswith("linux"):
         return False
     name = ctypes.util.find_library("c")
     try:

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 
 import torch
+
+from geogen.cpu_memory import tuning_enabled
 
 __all__ = ["main", "OFFICIAL"]
 
@@ -145,7 +146,6 @@ def main(argv: list[str] | None = None) -> int:
         result = bench_sample(args.checkpoint, args.sampler, args.steps, args.num_samples,
                               not args.no_validity)
     result["threads"] = torch.get_num_threads()
-    # `geogen` sets glibc malloc to reuse freed blocks (geogen.cpu_memory) unless this is 0
-    result["malloc_tuning"] = os.environ.get("GEOGEN_MALLOC_TUNING", "1") != "0"
+    result["malloc_tuning"] = tuning_enabled()  # `geogen` keeps freed blocks (geogen.cpu_memory)
     print(json.dumps(result, indent=2))
     return 0

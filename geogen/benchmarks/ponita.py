@@ -95,11 +95,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
+    from geogen.cpu_memory import tuning_enabled
+
     if args.threads:
         torch.set_num_threads(args.threads)
     names = list(WORKLOADS) if args.workload == "all" else [args.workload]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, num_ori {args.num_ori}, "
-          f"{'bf16 autocast' if args.bf16 else 'bf16 MLPs' if args.bf16_mlp else 'fp32'}")
+          f"{'bf16 autocast' if args.bf16 else 'bf16 MLPs' if args.bf16_mlp else 'fp32'}, "
+          f"malloc tuning {'on' if tuning_enabled() else 'off (GEOGEN_MALLOC_TUNING=0)'}")
     for name in names:
         result = run_workload(name, args)
         official = OFFICIAL[name]
