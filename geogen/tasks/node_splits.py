@@ -13,7 +13,7 @@ from geogen.data.heterophily import load_node_dataset
 from geogen.methods.node_classification import NodeClassification, SplitResult
 from geogen.methods.stacked_splits import fit_stacked, stackable
 
-__all__ = ["NodeSplitsTask"]
+__all__ = ["NodeSplitsTask", "merge_split_metrics"]
 
 
 class NodeSplitsTask:
@@ -110,6 +110,38 @@ def _summarise(dataset: str, results: list[SplitResult], seconds: float, complet
         "total_seconds": seconds, "seconds_per_epoch": seconds / max(epochs, 1),
         "complete": complete,
     }
+
+
+def merge_split_metrics(runs: list[dict], num_splits: int | None = None) -> dict:
+    """One ``metrics.json`` from several runs of the same dataset on disjoint splits.
+
+    Long runs (squirrel: ~25 CPU-min per split) are split across processes with
+    ``task.splits=[...]``; this recombines their per-split lists, sorted by split, and recomputes
+    the summary exactly as one run would (population std). Wall times are summed.
+
+    Args:
+        runs: ``metrics.json`` contents (partial ones included).
+        num_splits: the dataset's number of splits; ``complete`` is True when all are present.
+    Raises:
+        ValueError: different datasets, or a split in more than one run.
+    """
+    if not runs:
+        raise ValueError("no runs to merge")
+    datasets = {run["dataset"] for run in runs}
+    if len(datasets) != 1:
+        raise ValueError(f"runs of different datasets: {sorted(datasets)}")
+    rows = [(split, run, i) for run in runs for i, split in enumerate(run["splits"])]
+    seen = [split for split, _, _ in rows]
+    duplicates = sorted({split for split in seen if seen.count(split) > 1})
+    if duplicates:
+        raise ValueError(f"splits {duplicates} appear in more than one run")
+    rows.sort(key=lambda row: row[0])
+    results = [SplitResult(split=split, test_acc=run["test_acc"][i] / 100, val_acc=run["val_acc"][i] / 100,
+                           best_epoch=run["best_epoch"][i], epochs=run["epochs"][i],
+                           seconds=run["split_seconds"][i]) for split, run, i in rows]
+    complete = num_splits is not None and sorted(seen) == list(range(num_splits))
+    merged = _summarise(datasets.pop(), results, sum(run["total_seconds"] for run in runs), complete=complete)
+    return merged | {"merged_runs": len(runs)}
 
 
 def _print_table(metrics: dict, results: list[SplitResult]) -> None:

@@ -38,3 +38,35 @@ def test_fast_dev_run_writes_metrics(mirror, tmp_path, variant):
         assert key in metrics
     assert len(metrics["test_acc"]) == 2 and 0.0 <= metrics["test_acc_mean"] <= 100.0
     assert metrics["epochs"] == [3, 3]
+
+
+def _run(splits, test, dataset="texas"):
+    from geogen.methods.node_classification import SplitResult
+    from geogen.tasks.node_splits import _summarise
+
+    results = [SplitResult(split=s, test_acc=t / 100, val_acc=0.5, best_epoch=3, epochs=10, seconds=1.0)
+               for s, t in zip(splits, test)]
+    return _summarise(dataset, results, seconds=float(len(splits)), complete=False)
+
+
+def test_merged_runs_equal_one_run_over_all_splits():
+    from geogen.tasks.node_splits import merge_split_metrics
+
+    test = [50.0 + 3 * k % 7 for k in range(10)]
+    whole = _run(range(10), test)
+    merged = merge_split_metrics([_run([7, 2, 9], [test[7], test[2], test[9]]),
+                                  _run([0, 1, 3, 4, 5, 6, 8], [test[k] for k in (0, 1, 3, 4, 5, 6, 8)])],
+                                 num_splits=10)
+    assert merged["splits"] == list(range(10)) and merged["complete"]
+    for key in ("test_acc_mean", "test_acc_std", "test_acc", "total_epochs", "total_seconds"):
+        assert merged[key] == pytest.approx(whole[key]), key
+    assert not merge_split_metrics([_run([0, 1], test[:2])], num_splits=10)["complete"]
+
+
+def test_merge_rejects_overlapping_splits_and_mixed_datasets():
+    from geogen.tasks.node_splits import merge_split_metrics
+
+    with pytest.raises(ValueError, match=r"splits \[1\]"):
+        merge_split_metrics([_run([0, 1], [50, 51]), _run([1, 2], [52, 53])])
+    with pytest.raises(ValueError, match="different datasets"):
+        merge_split_metrics([_run([0], [50]), _run([1], [51], dataset="cornell")])
