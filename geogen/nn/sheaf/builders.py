@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from geogen.nn.compiled_kernels import default_kernels
+from geogen.nn.sheaf.connection_blocks import FUSED_MIN_EDGES, connection_blocks
 from geogen.nn.sheaf.graph import SheafGraph
 from geogen.nn.sheaf.laplacian import (BlockLaplacian, ConnectionLaplacian, DiagonalLaplacian, SheafLaplacian,
                                        StackedLaplacian, symmetric_normalise)
@@ -94,12 +96,16 @@ class OrthogonalSheaf(SheafBuilder):
     Args:
         orthogonal_map: the parametrisation (:class:`Householder` default, Cayley, matrix exp).
         edge_weights: learn symmetric edge weights (NSD's ``edge_weights``, default True).
+        fused: on the CPU, for graphs of at least ``FUSED_MIN_EDGES`` directed edges and maps with an
+            entry-wise form (Householder), build the edge blocks with the compiled kernel of
+            :mod:`geogen.nn.sheaf.connection_blocks`; same maths as the ``bmm`` path.
         (other arguments as :class:`SheafBuilder`)
     """
 
     def __init__(self, *, stalk_dim: int, hidden_channels: int, orthogonal_map: type[OrthogonalMap] = Householder,
-                 edge_weights: bool = True, **kwargs) -> None:
+                 edge_weights: bool = True, fused: bool = True, **kwargs) -> None:
         self.orthogonal_map = orthogonal_map(stalk_dim)
+        self.fused = fused
         super().__init__(stalk_dim=stalk_dim, hidden_channels=hidden_channels, **kwargs)
         self.weight_learner = (EdgeWeightLearner(in_channels=self.total_dim * hidden_channels)
                                if edge_weights else None)
@@ -109,7 +115,7 @@ class OrthogonalSheaf(SheafBuilder):
         return self.orthogonal_map.num_params
 
     def learned(self, x: Tensor, graph: SheafGraph) -> ConnectionLaplacian:
-        maps = self.orthogonal_map(self.learner(self.learner_input(x), graph))  # [E, d, d]
+        params = self.learner(self.learner_input(x), graph)  # [E, d(d-1)/2]
         if self.weight_learner is not None:
             weight = self.weight_learner(x.reshape(x.size(0), -1), graph) ** 2  # [E]
         else:
@@ -118,8 +124,19 @@ class OrthogonalSheaf(SheafBuilder):
         diag = x.new_zeros(graph.num_nodes, 1).index_add(0, graph.row, weight)  # [N, 1]
         # Normalise the scalar edge weights before they meet the d x d blocks: one pass over [E, d, d].
         diag, weight = symmetric_normalise(diag, weight, graph, self.augmented)  # [N, 1], [E, 1]
-        off = weight.neg().view(-1, 1, 1) * torch.bmm(maps.transpose(1, 2), maps.index_select(0, graph.reverse))
-        return ConnectionLaplacian(graph=graph, diag=diag.squeeze(1), off=off)
+        return ConnectionLaplacian(graph=graph, diag=diag.squeeze(1), off=self._blocks(params, weight.squeeze(1), graph))
+
+    def _blocks(self, params: Tensor, weight: Tensor, graph: SheafGraph) -> Tensor:
+        """``-w_e F_e^T F_rev(e)`` per directed edge; shapes: params [E, P], weight [E] -> [E, d, d]."""
+        d, kernels = self.stalk_dim, default_kernels()
+        if (self.fused and self.orthogonal_map.has_entries and params.device.type == "cpu"
+                and graph.num_edges >= FUSED_MIN_EDGES and kernels.enabled):
+            batch_last = params.t().contiguous()  # [P, E]
+            blocks = connection_blocks(self.orthogonal_map, batch_last, batch_last.index_select(1, graph.reverse),
+                                       weight, kernels)  # [E, d*d]
+            return blocks.view(-1, d, d)
+        maps = self.orthogonal_map(params)  # [E, d, d]
+        return weight.neg().view(-1, 1, 1) * torch.bmm(maps.transpose(1, 2), maps.index_select(0, graph.reverse))
 
 
 class GeneralSheaf(SheafBuilder):

@@ -38,9 +38,20 @@ class OrthogonalMap:
     def num_params(self) -> int:
         return self.d * (self.d - 1) // 2
 
+    # Whether :meth:`entries` is implemented (the fused connection-block kernel needs it).
+    has_entries = False
+
     def __call__(self, params: Tensor) -> Tensor:
         """Shapes: params [E, d(d-1)/2] -> [E, d, d] orthogonal."""
         raise NotImplementedError
+
+    def entries(self, params: Tensor) -> list[list[Tensor | float]]:
+        """The same matrices entry by entry on batch-last parameters, for fused kernels.
+
+        Shapes:
+            params [d(d-1)/2, E] -> ``q[a][b]``: [E] tensors (floats where constant), entry (a, b).
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no entry-wise form")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(d={self.d})"
@@ -52,6 +63,8 @@ class Householder(OrthogonalMap):
     The reflection vectors are the columns of ``I + strict_lower(params)``, as in
     ``torch_householder_orgqr``; the product covers O(d), reflections included.
     """
+
+    has_entries = True
 
     def __init__(self, d: int) -> None:
         super().__init__(d)
@@ -83,6 +96,38 @@ class Householder(OrthogonalMap):
         if q is None:  # d = 1: the single reflection is -1
             return (-eye).expand(params.size(0), 1, 1)
         return q * flip
+
+
+    def entries(self, params: Tensor) -> list[list[Tensor | float]]:
+        """:meth:`__call__` entry by entry (same reflections and order).
+
+        Q = H_0 H_1 ... H_{d-2} with reflection vector i = column i of ``I + strict_lower(params)``,
+        then the last column flipped (the reflection of e_d).
+        """
+        d = self.d
+        rows, cols = torch.tril_indices(d, d, offset=-1).tolist()
+        index = {(r, c): k for k, (r, c) in enumerate(zip(rows, cols))}
+        q: list[list] | None = None
+        for i in range(d - 1):
+            # v[k]: structural zero above the diagonal (never read), 1 on it, a parameter below it
+            v = [0.0 if k < i else 1.0 if k == i else params[index[(k, i)]] for k in range(d)]
+            norm = 1.0
+            for k in range(i + 1, d):
+                norm = norm + v[k] * v[k]
+            scale = 2.0 / norm  # [E]
+            if q is None:  # Q = I - s v v^T (here i = 0: v has no structural zeros)
+                q = [[(1.0 if a == b else 0.0) - scale * v[a] * v[b] for b in range(d)] for a in range(d)]
+                continue
+            qv = []  # s Q v
+            for a in range(d):
+                total = 0.0
+                for k in range(i, d):
+                    total = total + q[a][k] * v[k]
+                qv.append(scale * total)
+            q = [[q[a][b] - qv[a] * v[b] if b >= i else q[a][b] for b in range(d)] for a in range(d)]
+        if q is None:  # d = 1: the single reflection is -1
+            return [[-1.0]]
+        return [[-q[a][b] if b == d - 1 else q[a][b] for b in range(d)] for a in range(d)]
 
 
 class Cayley(OrthogonalMap):
