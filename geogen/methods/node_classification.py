@@ -20,10 +20,16 @@ from geogen.data.heterophily import NodeDataset
 __all__ = ["NodeClassification", "SplitResult"]
 
 # Higher is better for every monitored quantity, so validation loss enters negated.
-_MONITORS: dict[str, Callable[[float, float], float]] = {
-    "val_loss": lambda loss, acc: -loss,
-    "val_acc": lambda loss, acc: acc,
-}
+def _negative_loss(loss: float, acc: float) -> float:
+    return -loss
+
+
+def _accuracy(loss: float, acc: float) -> float:
+    return acc
+
+
+# Module-level functions, not lambdas: the method is pickled into split-group worker processes.
+_MONITORS: dict[str, Callable[[float, float], float]] = {"val_loss": _negative_loss, "val_acc": _accuracy}
 
 
 @dataclass(frozen=True)

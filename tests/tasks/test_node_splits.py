@@ -70,3 +70,26 @@ def test_merge_rejects_overlapping_splits_and_mixed_datasets():
         merge_split_metrics([_run([0, 1], [50, 51]), _run([1, 2], [52, 53])])
     with pytest.raises(ValueError, match="different datasets"):
         merge_split_metrics([_run([0], [50]), _run([1], [51], dataset="cornell")])
+
+
+def test_parallel_processes_give_the_split_results_of_one_process(mirror, tmp_path):
+    """Split groups in spawned workers reproduce the one-process run split by split (sequential mode:
+    each split is seeded on its own, so the grouping cannot change its result)."""
+    overrides = ["experiment=nsd_texas", "task.splits=[0,1,2]", "task.method.max_epochs=4", "task.stacked=false",
+                 "task.method.model.hidden_channels=4", "task.method.model.num_layers=2"]
+    runs = {}
+    for processes in (1, 2):
+        cfg = compose_config("train", [*overrides, f"task.processes={processes}"])
+        task = instantiate(cfg.task, _convert_="partial")
+        runs[processes] = task.run(run_dir=tmp_path / str(processes))
+    assert runs[2]["processes"] == 2 and runs[1]["processes"] == 1
+    assert runs[2]["splits"] == [0, 1, 2]
+    assert runs[2]["test_acc"] == runs[1]["test_acc"]
+    assert runs[2]["val_acc"] == runs[1]["val_acc"]
+    assert runs[2]["epochs"] == runs[1]["epochs"] == [4, 4, 4]
+
+
+def test_processes_must_be_positive():
+    cfg = compose_config("train", ["experiment=nsd_texas", "task.processes=0"])
+    with pytest.raises(Exception, match="processes must be at least 1"):
+        instantiate(cfg.task, _convert_="partial")
