@@ -41,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--conformers", action="store_true", help="add RDKit 3D coordinates to SDF")
     parser.add_argument("--no-ema", action="store_true", help="use the raw instead of the EMA weights")
     parser.add_argument("--progress", action="store_true", help="show a progress bar per batch")
+    parser.add_argument("--device", default="cpu",
+                        help="where the networks run: cpu (default), cuda, cuda:1, ... (samples are written from the CPU)")
 
 
 def build_sampler(name: str, process, steps: int | None):
@@ -56,6 +58,21 @@ def build_sampler(name: str, process, steps: int | None):
     return instantiate(config, process=process, _convert_="partial")
 
 
+def _device(name: str):
+    """``--device`` as a torch.device; one clear error for unknown or unavailable devices."""
+    import torch
+
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise GeogenError(f"unknown device {name!r} (use cpu, cuda, cuda:N, ...)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise GeogenError(f"--device {name}: no CUDA device is available here")
+    if device.type not in ("cpu", "cuda"):
+        raise GeogenError(f"--device {name}: only cpu and cuda devices are supported")
+    return device
+
+
 def run(args: argparse.Namespace) -> int:
     import json
     import time
@@ -68,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
         raise GeogenError("--num-samples must be at least 1")
     out = Path(args.out)
     checkpoint = Path(args.checkpoint) if args.checkpoint else default_checkpoint()
-    method = load_method(checkpoint, use_ema=not args.no_ema)
+    device = _device(args.device)
+    method = load_method(checkpoint, use_ema=not args.no_ema).to(device)
     method.output.check_suffix(out)
     sampler = method.sampler
     if args.sampler is not None:
@@ -78,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     samples = method.sample(args.num_samples, sampler=sampler, batch_size=args.batch_size,
                             seed=args.seed, progress=args.progress, max_pairs=args.max_pairs)
-    decoded = method.output.decode(samples.state)
+    decoded = method.output.decode(samples.state.to("cpu"))
     written = method.output.write(decoded, out, conformers=args.conformers)
     summary = {"num_samples": args.num_samples, "nfe": samples.nfe,
                "seconds": round(samples.seconds, 3),

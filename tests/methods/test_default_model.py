@@ -24,3 +24,20 @@ def test_sample_without_checkpoint_writes_molecules(tmp_path):
     assert summary["num_samples"] == 32 and summary["nfe"] == 50
     # a trained model, not noise: most samples are valid before any correction
     assert summary["validity_wo_correction"] >= 0.7
+
+
+def test_sample_device_flag(tmp_path, capsys):
+    """--device cpu gives the default's molecules; an unknown or absent device is one clear error."""
+    import torch
+
+    default, explicit = tmp_path / "a.smi", tmp_path / "b.smi"
+    assert main(["sample", "-n", "8", "--out", str(default), "--seed", "2"]) == 0
+    assert main(["sample", "-n", "8", "--out", str(explicit), "--seed", "2", "--device", "cpu"]) == 0
+    assert default.read_text() == explicit.read_text()
+    bad = ["sample", "-n", "8", "--out", str(tmp_path / "c.smi"), "--device"]
+    assert main([*bad, "tpu:x"]) == 2
+    assert "unknown device 'tpu:x'" in capsys.readouterr().err
+    if not torch.cuda.is_available():
+        assert main([*bad, "cuda"]) == 2
+        assert "no CUDA device" in capsys.readouterr().err
+    assert not (tmp_path / "c.smi").exists()
