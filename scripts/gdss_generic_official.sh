@@ -2,9 +2,12 @@
 # A generic-graph dataset with its official GDSS checkpoint and the checkpoint's own sampler (EMA
 # weights, 1,000 steps), as many samples per seed as test graphs, in size buckets (--max-pairs),
 # then the GDSS-kernel MMDs against the test split.
-# Usage: [DEVICE=cuda] scripts/gdss_generic_official.sh NAME OUTDIR SEED...
-#   NAME: enzymes | grid | community_small | ego_small (converts ../shared/reference/gdss_checkpoints/gdss_NAME.pth
-#   to OUTDIR/NAME.ckpt if that file is absent). Grid costs ~2.4 h per seed on 2 CPU cores: use DEVICE=cuda.
+# Usage: [DEVICE=cuda] [MAX_PAIRS=N] [CKPT_DIR=DIR] scripts/gdss_generic_official.sh NAME OUTDIR SEED...
+#   NAME: enzymes | grid | community_small | ego_small. Converts CKPT_DIR/gdss_NAME.pth (default
+#   ../shared/reference/gdss_checkpoints) to OUTDIR/NAME.ckpt if that file is absent.
+#   MAX_PAIRS: padded node pairs per size bucket (default 40000, sized for the CPU; on a GPU use
+#   e.g. 3000000 so that grid's 20 graphs run as one batch). Grid costs ~2.4 h per seed on 2 CPU
+#   cores (2026-12-01): use DEVICE=cuda.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GEOGEN_DATA_MIRROR=${GEOGEN_DATA_MIRROR:-../shared/data} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
@@ -18,10 +21,11 @@ case $name in
 esac
 mkdir -p "$out"
 ckpt="$out/$name.ckpt"
-[ -f "$ckpt" ] || .venv/bin/geogen convert gdss-official "$GEOGEN_DATA_MIRROR/../reference/gdss_checkpoints/gdss_$name.pth" --out "$ckpt"
+ckpt_dir=${CKPT_DIR:-../shared/reference/gdss_checkpoints}
+[ -f "$ckpt" ] || .venv/bin/geogen convert gdss-official "$ckpt_dir/gdss_$name.pth" --out "$ckpt"
 for seed in "$@"; do
   date -u; uptime
-  .venv/bin/geogen sample "$ckpt" -n "$count" --seed "$seed" --batch-size 20 --max-pairs 40000 \
+  .venv/bin/geogen sample "$ckpt" -n "$count" --seed "$seed" --batch-size 20 --max-pairs "${MAX_PAIRS:-40000}" \
     --device "${DEVICE:-cpu}" --out "$out/${name}_s$seed.pkl"
   .venv/bin/geogen evaluate graphs --samples "$out/${name}_s$seed.pkl" --reference "$reference" \
     --out "$out/${name}_s$seed.eval.json"

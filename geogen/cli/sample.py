@@ -42,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-ema", action="store_true", help="use the raw instead of the EMA weights")
     parser.add_argument("--progress", action="store_true", help="show a progress bar per batch")
     parser.add_argument("--device", default="cpu",
-                        help="where the networks run: cpu (default), cuda, cuda:1, ... (samples are written from the CPU)")
+                        help="where the networks run: cpu (default), cuda, cuda:1, ... (samples are written from the "
+                             "CPU; the same seed gives different samples on different devices)")
 
 
 def build_sampler(name: str, process, steps: int | None):
@@ -68,6 +69,8 @@ def _device(name: str):
         raise GeogenError(f"unknown device {name!r} (use cpu, cuda, cuda:N, ...)") from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise GeogenError(f"--device {name}: no CUDA device is available here")
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
+        raise GeogenError(f"--device {name}: only {torch.cuda.device_count()} CUDA device(s) here")
     if device.type not in ("cpu", "cuda"):
         raise GeogenError(f"--device {name}: only cpu and cuda devices are supported")
     return device

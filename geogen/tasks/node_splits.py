@@ -33,11 +33,14 @@ class NodeSplitsTask:
             trains them one after another.
         stack_max_edges: largest graph (directed edges) trained stacked.
         processes: train the splits in this many groups at once, one process and one torch
-            thread per group (the first group in this process, the others in spawned workers);
-            each group is trained stacked or one split after another as above. None = one per
+            thread per group (the first group in this process, the others in spawned workers;
+            splits dealt round-robin); each group is trained stacked or one split after another as
+            above and writes ``metrics.part<k>.json`` as its splits finish. None = one per usable
             CPU core, at most one per split. On small graphs an epoch is a few hundred tiny
             operators, which a second thread barely speeds up and a second process halves (texas,
-            2 cores: 38 s in two processes against 51 s in one with two threads). Only on the CPU.
+            2 cores: 31 s in two processes against 51 s in one with two threads). Only on the CPU.
+            Sequential results do not depend on the grouping; stacked ones do, through the dropout
+            draws (``metrics.json`` records ``processes``).
     """
 
     def __init__(self, *, dataset: str, method: NodeClassification, splits: list[int] | None = None, seed: int = 0,
@@ -61,27 +64,34 @@ class NodeSplitsTask:
         if len(groups) == 1:
             if self.num_threads:
                 torch.set_num_threads(self.num_threads)
-            results, mode = self._fit(data, splits, run_dir, start)
+            results, mode = self._fit(data, splits, run_dir / "metrics.json", start)
         else:
-            print(f"training {len(splits)} splits in {len(groups)} processes of one thread each "
-                  f"(task.processes=1: all in this one)")
+            ignored = f"; task.num_threads={self.num_threads} applies to one process only" if self.num_threads else ""
+            print(f"training {len(splits)} splits in {len(groups)} processes of one thread each, splits "
+                  f"{groups} (task.processes=1: all in this one{ignored})")
             results, mode = self._fit_parallel(data, groups, run_dir, start)
+            order = {split: i for i, split in enumerate(splits)}
+            results.sort(key=lambda r: order[r.split])
         metrics = _summarise(self.dataset, results, time.perf_counter() - start) | {"mode": mode,
                                                                                  "processes": len(groups)}
         _print_table(metrics, results)
-        _write(run_dir, metrics)
+        _write(run_dir / "metrics.json", metrics)
+        for k in range(len(groups) if len(groups) > 1 else 0):
+            (run_dir / f"metrics.part{k}.json").unlink(missing_ok=True)
         return metrics
 
     def _groups(self, splits: list[int]) -> list[list[int]]:
         """Splits dealt round-robin into ``processes`` groups (one group off the CPU)."""
-        count = self.processes if self.processes is not None else (os.cpu_count() or 1)
+        count = self.processes if self.processes is not None else _usable_cores()
         if torch.device(self.device).type != "cpu":
             count = 1
         count = max(1, min(count, len(splits)))
         return [splits[i::count] for i in range(count)]
 
-    def _fit(self, data, splits: list[int], run_dir: Path | None, start: float) -> tuple[list[SplitResult], str]:
-        """Train ``splits`` in this process: stacked when possible, else one after another."""
+    def _fit(self, data, splits: list[int], partial: Path | None, start: float,
+             quiet: bool = False) -> tuple[list[SplitResult], str]:
+        """Train ``splits`` in this process: stacked when possible, else one after another
+        (then writing the finished splits to ``partial`` after each)."""
         torch.manual_seed(self.seed)
         model = self.method.build(data)
         graph = model.prepare_graph(data.edge_index, data.num_nodes)
@@ -89,39 +99,63 @@ class NodeSplitsTask:
         if self.stacked and stackable(model, graph, self.stack_max_edges):
             print(f"training {len(splits)} splits stacked (task.stacked=false: one after another)")
             return fit_stacked(self.method, data, splits, [self.seed + k for k in splits], graph, features), "stacked"
-        return self._sequential(data, splits, graph, features, run_dir, start), "sequential"
+        return self._sequential(data, splits, graph, features, partial, start, quiet), "sequential"
 
     def _fit_parallel(self, data, groups: list[list[int]], run_dir: Path,
                       start: float) -> tuple[list[SplitResult], str]:
-        """The first group here, the others in spawned single-thread workers; results in split order."""
+        """The first group here, the others in spawned single-thread workers.
+
+        Each group writes its finished splits to ``metrics.part<k>.json`` as it goes (merge them
+        with ``scripts/merge_split_metrics.py`` if the run dies). A failing worker ends the run
+        with its traceback; on any error the other workers are terminated.
+        """
         import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")  # fork is unsafe once torch's thread pools exist
-        with ProcessPoolExecutor(max_workers=len(groups) - 1, mp_context=context) as pool:
-            futures = [pool.submit(_fit_in_worker, self, group) for group in groups[1:]]
+        workers = []
+        try:
+            for k, group in enumerate(groups[1:], start=1):
+                receiver, sender = context.Pipe(duplex=False)
+                process = context.Process(target=_worker_main, name=f"geogen-splits-{k}",
+                                          args=(self, group, run_dir / f"metrics.part{k}.json", sender, os.getpid()))
+                process.start()
+                sender.close()
+                workers.append((k, process, receiver))
             threads = torch.get_num_threads()
             torch.set_num_threads(1)
             try:
-                results, mode = self._fit(data, groups[0], run_dir, start)
+                results, mode = self._fit(data, groups[0], run_dir / "metrics.part0.json", start)
             finally:
                 torch.set_num_threads(threads)
-            for future in futures:
-                results += future.result()[0]
-        return sorted(results, key=lambda r: r.split), mode
+            for k, process, receiver in workers:
+                try:
+                    status, payload = receiver.recv()
+                except EOFError:
+                    raise RuntimeError(f"split group {k} (worker process {process.pid}) died without a result "
+                                       f"(exit code {process.exitcode})") from None
+                if status == "error":
+                    raise RuntimeError(f"split group {k} {groups[k]} failed in its worker process:\n{payload}")
+                results += payload
+                process.join()
+        finally:
+            for _, process, _ in workers:
+                if process.is_alive():
+                    process.terminate()
+                    process.join(5)
+        return results, mode
 
-    def _sequential(self, data, splits: list[int], graph, features, run_dir: Path | None,
-                    start: float) -> list[SplitResult]:
-        """One split after another, partial ``metrics.json`` after each (long runs show finished splits)."""
+    def _sequential(self, data, splits: list[int], graph, features, partial: Path | None,
+                    start: float, quiet: bool = False) -> list[SplitResult]:
+        """One split after another, the finished ones written to ``partial`` after each (long runs)."""
         from tqdm.auto import tqdm
 
         results: list[SplitResult] = []
-        bar = tqdm(splits, desc=f"{self.dataset} splits", unit="split")
+        bar = tqdm(splits, desc=f"{self.dataset} splits", unit="split", disable=quiet)
         for split in bar:
             torch.manual_seed(self.seed + split)
             # Epoch progress inside a split: a squirrel split runs for up to an hour on a shared CPU.
             epochs = tqdm(total=self.method.max_epochs, desc=f"split {split}", unit="epoch", leave=False,
-                          mininterval=30.0)
+                          mininterval=30.0, disable=quiet)
 
             def progress(epoch: int, best_val_acc: float, epochs=epochs) -> None:
                 epochs.update(1)
@@ -132,20 +166,48 @@ class NodeSplitsTask:
             epochs.close()
             results.append(result)
             bar.set_postfix(test=f"{100 * result.test_acc:.1f}", epochs=result.epochs)
-            if run_dir is not None:
-                _write(run_dir, _summarise(self.dataset, results, time.perf_counter() - start, complete=False))
+            if quiet:
+                print(f"split {split}: test {100 * result.test_acc:.2f}, {result.epochs} epochs", flush=True)
+            if partial is not None:
+                _write(partial, _summarise(self.dataset, results, time.perf_counter() - start, complete=False))
         return results
 
 
-def _fit_in_worker(task: NodeSplitsTask, splits: list[int]) -> tuple[list[SplitResult], str]:
-    """Entry point of a spawned worker of :meth:`NodeSplitsTask._fit_parallel` (one torch thread)."""
-    torch.set_num_threads(1)
-    data = load_node_dataset(task.dataset, root=task.data_root).to(task.device)
-    return task._fit(data, splits, None, time.perf_counter())
+def _usable_cores() -> int:
+    """CPU cores this process may run on (affinity and cgroup cpusets included where visible)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
-def _write(run_dir: Path, metrics: dict) -> None:
-    (run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+def _watch_parent(parent: int) -> None:
+    """Exit this worker as soon as the parent that spawned it is gone (killed, crashed)."""
+    while os.getppid() == parent:
+        time.sleep(2.0)
+    os._exit(1)
+
+
+def _worker_main(task: NodeSplitsTask, splits: list[int], partial: Path, sender, parent: int) -> None:
+    """Entry point of a spawned worker of :meth:`NodeSplitsTask._fit_parallel`: one torch thread,
+    no progress bars, the results (or the formatted traceback) sent back through ``sender``."""
+    import threading
+    import traceback
+
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    try:
+        torch.set_num_threads(1)
+        data = load_node_dataset(task.dataset, root=task.data_root).to(task.device)
+        results, _ = task._fit(data, splits, partial, time.perf_counter(), quiet=True)
+        sender.send(("ok", results))
+    except BaseException:  # noqa: BLE001 - everything goes back to the parent, which raises it
+        sender.send(("error", traceback.format_exc()))
+    finally:
+        sender.close()
+
+
+def _write(path: Path, metrics: dict) -> None:
+    path.write_text(json.dumps(metrics, indent=2) + "\n")
 
 
 def _summarise(dataset: str, results: list[SplitResult], seconds: float, complete: bool = True) -> dict:

@@ -44,27 +44,60 @@ def test_eager_blocks_match_bmm_with_gradients(d):
     assert torch.autograd.gradcheck(fused, (params, params_reverse, weight))
 
 
+def test_entries_trace_to_one_graph():
+    """No graph break: the compiled kernel is a single loop, not pieces with [E] intermediates between."""
+    import torch._dynamo
+
+    from geogen.nn.sheaf.connection_blocks import _blocks
+
+    params, weight = torch.randn(3, 20), torch.rand(20)
+    explained = torch._dynamo.explain(lambda p, r, w: _blocks(p, r, w, Householder(3)))(params, params, weight)
+    assert (explained.graph_count, explained.graph_break_count) == (1, 0)
+
+
+def _graph(n=60, p=0.2, seed=2):
+    torch.manual_seed(seed)
+    upper = torch.triu(torch.rand(n, n) < p, 1)
+    return SheafGraph.from_edge_index((upper | upper.t()).nonzero().t(), n)
+
+
 def test_builder_takes_the_compiled_path_on_large_graphs(monkeypatch):
-    """Above the edge threshold the builder's Laplacian and gradients equal the bmm path's."""
-    torch.manual_seed(2)
-    n = 60
-    upper = torch.triu(torch.rand(n, n) < 0.2, 1)
-    edge_index = (upper | upper.t()).nonzero().t()
-    graph = SheafGraph.from_edge_index(edge_index, n)
+    """Above the edge threshold the builder's Laplacian and gradients equal the bmm path's, with the
+    kernel really compiled (a fresh registry, still enabled afterwards), for two graph sizes."""
+    kernels = CompiledKernels()
+    monkeypatch.setattr(builders, "default_kernels", lambda: kernels)
     monkeypatch.setattr(builders, "FUSED_MIN_EDGES", 1)
     calls = []
     original = builders.connection_blocks
     monkeypatch.setattr(builders, "connection_blocks", lambda *a: calls.append(1) or original(*a))
-    make = functools.partial(OrthogonalSheaf, stalk_dim=3, hidden_channels=4, low_pass=True)
-    fused, plain = make(), make(fused=False)
-    plain.load_state_dict(fused.state_dict())
-    x = torch.randn(n, 4, 4)
-    signal = torch.randn(n, 4, 4)
-    results = []
-    for builder in (fused, plain):
-        out = builder(x, graph).matmul(signal)
-        grads = torch.autograd.grad(out.square().sum(), list(builder.parameters()))
-        results.append((out, *grads))
-    assert calls, "the fused kernel was not used"
-    for a, b in zip(*results):
-        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+    for d in (2, 3):
+        make = functools.partial(OrthogonalSheaf, stalk_dim=d, hidden_channels=4, low_pass=True)
+        fused, plain = make(), make(fused=False)
+        plain.load_state_dict(fused.state_dict())
+        for graph in (_graph(60), _graph(45, seed=3)):  # a second edge count: no recompile needed
+            x = torch.randn(graph.num_nodes, d + 1, 4)
+            signal = torch.randn(graph.num_nodes, d + 1, 4)
+            results = []
+            for builder in (fused, plain):
+                out = builder(x, graph).matmul(signal)
+                grads = torch.autograd.grad(out.square().sum(), list(builder.parameters()))
+                results.append((out, *grads))
+            for a, b in zip(*results):
+                torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-5)
+    assert len(calls) == 4, "the fused kernel was not used"
+    assert kernels.enabled, "compiling failed: the test ran the eager fallback"
+
+
+def test_vmapped_builders_keep_the_bmm_path(monkeypatch):
+    """Stacked splits call the builder under vmap: the compiled kernel is not entered there."""
+    from torch.func import functional_call, vmap
+
+    monkeypatch.setattr(builders, "FUSED_MIN_EDGES", 1)
+    monkeypatch.setattr(builders, "connection_blocks", lambda *a: pytest.fail("fused kernel under vmap"))
+    graph = _graph(30)
+    builder = OrthogonalSheaf(stalk_dim=3, hidden_channels=4)
+    params = {k: torch.stack([v, v]) for k, v in builder.named_parameters()}
+    x, signal = torch.randn(2, 30, 3, 4), torch.randn(2, 30, 3, 4)
+    out = vmap(lambda p, h, s: functional_call(builder, p, (h, graph)).matmul(s))(params, x, signal)
+    builder.fused = False  # the reference outside vmap, on the bmm path too
+    torch.testing.assert_close(out[0], builder(x[0], graph).matmul(signal[0]))

@@ -87,9 +87,22 @@ def test_parallel_processes_give_the_split_results_of_one_process(mirror, tmp_pa
     assert runs[2]["test_acc"] == runs[1]["test_acc"]
     assert runs[2]["val_acc"] == runs[1]["val_acc"]
     assert runs[2]["epochs"] == runs[1]["epochs"] == [4, 4, 4]
+    assert not list((tmp_path / "2").glob("metrics.part*.json"))  # merged into metrics.json, then removed
 
 
 def test_processes_must_be_positive():
     cfg = compose_config("train", ["experiment=nsd_texas", "task.processes=0"])
     with pytest.raises(Exception, match="processes must be at least 1"):
         instantiate(cfg.task, _convert_="partial")
+
+
+def test_a_failing_worker_ends_the_run_with_its_traceback(mirror, tmp_path):
+    cfg = compose_config("train", ["experiment=nsd_texas", "task.splits=[0,99]", "task.method.max_epochs=2",
+                                   "task.stacked=false", "task.processes=2", "task.method.model.hidden_channels=4",
+                                   "task.method.model.num_layers=2"])
+    task = instantiate(cfg.task, _convert_="partial")
+    with pytest.raises(RuntimeError, match=r"split group 1 \[99\] failed") as error:
+        task.run(run_dir=tmp_path)
+    assert "Error" in str(error.value)  # the worker's own traceback comes along
+    assert not (tmp_path / "metrics.json").exists()
+    assert json.loads((tmp_path / "metrics.part0.json").read_text())["splits"] == [0]

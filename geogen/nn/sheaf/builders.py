@@ -129,8 +129,10 @@ class OrthogonalSheaf(SheafBuilder):
     def _blocks(self, params: Tensor, weight: Tensor, graph: SheafGraph) -> Tensor:
         """``-w_e F_e^T F_rev(e)`` per directed edge; shapes: params [E, P], weight [E] -> [E, d, d]."""
         d, kernels = self.stalk_dim, default_kernels()
+        # not under vmap (stacked splits): the compiled kernel takes plain tensors only
         if (self.fused and self.orthogonal_map.has_entries and params.device.type == "cpu"
-                and graph.num_edges >= FUSED_MIN_EDGES and kernels.enabled):
+                and graph.num_edges >= FUSED_MIN_EDGES and kernels.enabled
+                and not torch._C._functorch.is_batchedtensor(params)):
             batch_last = params.t().contiguous()  # [P, E]
             blocks = connection_blocks(self.orthogonal_map, batch_last, batch_last.index_select(1, graph.reverse),
                                        weight, kernels)  # [E, d*d]

@@ -70,6 +70,9 @@ class Householder(OrthogonalMap):
         super().__init__(d)
         # Constants per (dtype, device), built once: they are a third of the per-call operators on small graphs.
         self._constants: dict = {}
+        # (row, col) below the diagonal -> parameter index, in torch.tril_indices order (row-major), as
+        # plain Python: a tensor here would break the compiled graph of `entries`.
+        self._index = {pair: k for k, pair in enumerate((r, c) for r in range(d) for c in range(r))}
 
     def _constant(self, params: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """(identity [d, d], lower basis, last-column flip [d]) for ``params``' dtype and device."""
@@ -104,9 +107,7 @@ class Householder(OrthogonalMap):
         Q = H_0 H_1 ... H_{d-2} with reflection vector i = column i of ``I + strict_lower(params)``,
         then the last column flipped (the reflection of e_d).
         """
-        d = self.d
-        rows, cols = torch.tril_indices(d, d, offset=-1).tolist()
-        index = {(r, c): k for k, (r, c) in enumerate(zip(rows, cols))}
+        d, index = self.d, self._index
         q: list[list] | None = None
         for i in range(d - 1):
             # v[k]: structural zero above the diagonal (never read), 1 on it, a parameter below it
