@@ -76,8 +76,9 @@ class NodeSplitsTask:
                                                                                  "processes": len(groups)}
         _print_table(metrics, results)
         _write(run_dir / "metrics.json", metrics)
-        for k in range(len(groups) if len(groups) > 1 else 0):
-            (run_dir / f"metrics.part{k}.json").unlink(missing_ok=True)
+        if len(groups) > 1:  # the per-group partial files are merged into metrics.json now
+            for k in range(len(groups)):
+                (run_dir / f"metrics.part{k}.json").unlink(missing_ok=True)
         return metrics
 
     def _groups(self, splits: list[int]) -> list[list[int]]:
