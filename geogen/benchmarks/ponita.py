@@ -38,10 +38,11 @@ def _model(name: str, args):
     _, _, scalars, vectors = WORKLOADS[name]
     chunk = args.edge_chunk_size if name == "qm9" else None
     mlp_dtype = "bfloat16" if getattr(args, "bf16_mlp", False) else None
+    kernel_dtype = "bfloat16" if getattr(args, "bf16_kernels", False) else None
     return PONITA(in_channels=scalars, hidden_dim=128, out_channels=1 if name == "qm9" else 0,
                   out_vector_channels=1 if name == "nbody" else 0, num_layers=5, num_ori=args.num_ori,
                   in_vector_channels=vectors, basis_dim=256, degree=3, widening_factor=4, edge_chunk_size=chunk,
-                  mlp_dtype=mlp_dtype)
+                  mlp_dtype=mlp_dtype, kernel_dtype=kernel_dtype)
 
 
 def _peak_rss_gb() -> float:
@@ -79,6 +80,13 @@ def run_workload(name: str, args) -> dict:
             "peak_rss_gb": _peak_rss_gb()}
 
 
+def _precision(args) -> str:
+    if args.bf16:
+        return "bf16 autocast"
+    parts = [name for flag, name in ((args.bf16_mlp, "MLPs"), (args.bf16_kernels, "kernel GEMMs")) if flag]
+    return f"bf16 {' + '.join(parts)}" if parts else "fp32"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="geogen benchmark ponita", description=__doc__)
     parser.add_argument("--workload", choices=[*WORKLOADS, "all"], default="all",
@@ -92,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (mixed precision; fp32 is the default)")
     parser.add_argument("--bf16-mlp", action="store_true",
                         help="bfloat16 for the ConvNeXt point-wise MLPs only (PONITA(mlp_dtype='bfloat16'))")
+    parser.add_argument("--bf16-kernels", action="store_true",
+                        help="bfloat16 for the spatial kernel GEMMs (PONITA(kernel_dtype='bfloat16')); "
+                             "combine with --bf16-mlp")
     args = parser.parse_args(argv)
     import torch
 
@@ -101,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     names = list(WORKLOADS) if args.workload == "all" else [args.workload]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, num_ori {args.num_ori}, "
-          f"{'bf16 autocast' if args.bf16 else 'bf16 MLPs' if args.bf16_mlp else 'fp32'}, "
+          f"{_precision(args)}, "
           f"malloc tuning {'on' if tuning_enabled() else 'off (GEOGEN_MALLOC_TUNING=0)'}")
     for name in names:
         result = run_workload(name, args)

@@ -1,5 +1,6 @@
 """PONITA fast paths against the plain reference path, in float32."""
 
+import pytest
 import torch
 from torch_geometric.data import Batch, Data
 
@@ -75,3 +76,89 @@ def test_bfloat16_mlps_stay_close_to_float32_and_keep_float32_outputs():
     error = _worst_relative(out, out_ref)
     assert 0 < error < 5e-2  # bf16 rounding is visible, but small
     assert _worst_relative(grads, grads_ref) < 1e-1
+
+
+def _message_setup(symmetric: bool):
+    from geogen.nn.ponita.edges import pairs_from_directed
+    from geogen.nn.ponita.kernel_messages import MessagePlan
+    from geogen.nn.ponita.sphere_grid import antipodal_permutation, sphere_grid
+
+    g = torch.Generator().manual_seed(3)
+    batch = torch.tensor([0, 0, 0, 1, 1, 1, 1])
+    sigma = antipodal_permutation(sphere_grid(8, seed=0))
+    edges = fully_connected_pairs(batch)
+    if not symmetric:
+        edges = pairs_from_directed(torch.stack(edges.message_edges()))
+    plan = MessagePlan.build(edges, sigma if symmetric else None, batch.numel())
+    x = torch.randn(7, 8, 5, generator=g, dtype=torch.float64, requires_grad=True)
+    basis = torch.randn(plan.src.numel(), 8, 6, generator=g, dtype=torch.float64, requires_grad=True)
+    loop_basis = torch.randn(6, generator=g, dtype=torch.float64)
+    weight = torch.randn(6, 5, generator=g, dtype=torch.float64, requires_grad=True)
+    return x, basis, loop_basis, weight, plan
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize("chunk", [None, 4])
+def test_message_function_matches_plain_autograd_float64(symmetric, chunk):
+    """The explicit-backward message function (kernels kept, or recomputed per chunk) against
+    plain autograd over the same pairs: values and the gradients of x, basis and weight."""
+    from geogen.nn.ponita.kernel_messages import _loop_messages, _pair_messages, spatial_messages
+
+    x, basis, loop_basis, weight, plan = _message_setup(symmetric)
+    reference = _pair_messages(x, basis @ weight, plan) + _loop_messages(x, loop_basis @ weight, plan)
+    grad = torch.randn(reference.shape, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    expected = torch.autograd.grad(reference, [x, basis, weight], grad)
+    # twice: the shared basis-gradient buffer is handed over and reset after each backward
+    for _ in range(2):
+        plan.basis_gradient.buffer, plan.basis_gradient.layers = None, 0
+        out = spatial_messages(x, basis, loop_basis, weight, plan, edge_chunk_size=chunk)
+        assert torch.allclose(out, reference, rtol=1e-12, atol=1e-12)
+        got = torch.autograd.grad(out, [x, basis, weight], grad)
+        for a, b in zip(got, expected):
+            assert torch.allclose(a, b, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("chunk", [None, 8])
+def test_bfloat16_kernel_gemms_stay_close_to_float32(chunk):
+    """kernel_dtype='bfloat16' (with bf16 MLPs): outputs and every gradient in float32, within
+    bf16 rounding of the float32 model; the sampled basis is stored in bfloat16."""
+    torch.manual_seed(0)
+    kwargs = dict(in_channels=1, hidden_dim=32, out_channels=2, out_vector_channels=1, num_layers=2, num_ori=8,
+                  in_vector_channels=1, edge_chunk_size=chunk)
+    reference = PONITA(**kwargs)
+    mixed = PONITA(**kwargs, mlp_dtype="bfloat16", kernel_dtype="bfloat16")
+    mixed.load_state_dict(reference.state_dict())
+    data = _nbody_like()
+    out_ref, grads_ref = _outputs_and_grads(reference, data.clone())
+    out, grads = _outputs_and_grads(mixed, data.clone())
+    assert all(t.dtype == torch.float32 for t in (*out, *grads))
+    assert len(grads) == len(grads_ref)
+    assert 0 < _worst_relative(out, out_ref) < 5e-2
+    assert _worst_relative(grads, grads_ref) < 1e-1
+    sampled = mixed.geometry.sample(data.pos, mixed.edges(data))
+    assert sampled.basis.dtype == torch.bfloat16
+
+
+def test_chunked_basis_matches_unchunked_float64():
+    """The hand-checkpointed basis (chunks into one buffer, recomputed in backward) against the
+    plain evaluation: values and gradients of the invariants, window and basis parameters."""
+    from geogen.nn.ponita.basis import KernelBasis
+    from geogen.nn.ponita.geometry import _sample
+
+    torch.manual_seed(0)
+    module = KernelBasis(in_dim=2, hidden_dim=16, basis_dim=12, degree=3).double()
+    g = torch.Generator().manual_seed(5)
+    invariants = torch.randn(11, 4, 2, generator=g, dtype=torch.float64, requires_grad=True)
+    window = torch.rand(11, 1, 1, generator=g, dtype=torch.float64, requires_grad=True)
+    inputs = [invariants, window, *module.parameters()]
+    plain = _sample(module, invariants, window, None, None)
+    chunked = _sample(module, invariants, window, 3, None)
+    assert torch.allclose(chunked, plain, rtol=1e-13, atol=1e-13)
+    grad = torch.randn(plain.shape, generator=g, dtype=torch.float64)
+    for a, b in zip(torch.autograd.grad(chunked, inputs, grad), torch.autograd.grad(plain, inputs, grad)):
+        assert torch.allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_unknown_dtype_name_is_one_clear_error():
+    with pytest.raises(ValueError, match="unknown floating-point dtype"):
+        PONITA(in_channels=1, hidden_dim=8, out_channels=1, num_layers=1, num_ori=4, kernel_dtype="bfloat61")

@@ -51,22 +51,27 @@ class SeparableConv(nn.Module):
         fibre: whether to mix over orientations.
         edge_chunk_size: if set, messages are computed in chunks of this many edges and the
             per-edge kernels are recomputed in the backward pass (memory ~ chunk, not E·O·C).
+        kernel_dtype: precision of the spatial kernel GEMMs (e.g. ``torch.bfloat16``; see
+            :func:`~geogen.nn.ponita.kernel_messages.kernel_product`); None = the input's.
 
     Shapes:
         x: [N, O, C]; basis: [E_canonical, O, K]; loop_basis: [K]; fibre_basis: [O, O, K];
         output: [N, O, C]
     """
 
-    def __init__(self, *, channels: int, basis_dim: int, fibre: bool, edge_chunk_size: int | None = None) -> None:
+    def __init__(self, *, channels: int, basis_dim: int, fibre: bool, edge_chunk_size: int | None = None,
+                 kernel_dtype: torch.dtype | None = None) -> None:
         super().__init__()
         self.spatial = nn.Parameter(torch.randn(basis_dim, channels) / math.sqrt(basis_dim))
         self.fibre = nn.Parameter(torch.randn(basis_dim, channels) / math.sqrt(basis_dim)) if fibre else None
         self.bias = nn.Parameter(torch.zeros(channels))
         self.edge_chunk_size = edge_chunk_size
+        self.kernel_dtype = kernel_dtype
 
     def forward(self, x: torch.Tensor, basis: torch.Tensor, loop_basis: torch.Tensor | None,
                 fibre_basis: torch.Tensor | None, plan: MessagePlan) -> torch.Tensor:
-        out = spatial_messages(x, basis, loop_basis, self.spatial, plan, self.edge_chunk_size)  # [N, O, C]
+        out = spatial_messages(x, basis, loop_basis, self.spatial, plan, self.edge_chunk_size,
+                               self.kernel_dtype)  # [N, O, C]
         if self.fibre is not None:
             kernel = fibre_basis @ self.fibre  # [O, P, C]
             out = _MixOrientations.apply(out, kernel) / kernel.shape[0]  # [N, P, C]

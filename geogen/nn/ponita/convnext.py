@@ -29,6 +29,7 @@ class ConvNeXtBlock(nn.Module):
         mlp_dtype: if set (e.g. ``torch.bfloat16``), the point-wise MLP — most of the block's
             FLOPs — runs under autocast to this dtype; the convolution, norms and residual
             stream stay in the input's dtype. None = no mixed precision.
+        kernel_dtype: precision of the convolution's kernel GEMMs (see :class:`SeparableConv`).
 
     Shapes:
         x: [N, O, C]; basis, loop_basis, fibre_basis: see :class:`SeparableConv`; cond: [N, cond_channels];
@@ -37,9 +38,11 @@ class ConvNeXtBlock(nn.Module):
 
     def __init__(self, *, channels: int, basis_dim: int, fibre: bool, widening_factor: int = 4,
                  layer_scale: float | None = None, cond_channels: int = 0,
-                 edge_chunk_size: int | None = None, mlp_dtype: torch.dtype | None = None) -> None:
+                 edge_chunk_size: int | None = None, mlp_dtype: torch.dtype | None = None,
+                 kernel_dtype: torch.dtype | None = None) -> None:
         super().__init__()
-        self.conv = SeparableConv(channels=channels, basis_dim=basis_dim, fibre=fibre, edge_chunk_size=edge_chunk_size)
+        self.conv = SeparableConv(channels=channels, basis_dim=basis_dim, fibre=fibre, edge_chunk_size=edge_chunk_size,
+                                  kernel_dtype=kernel_dtype)
         self.norm = nn.LayerNorm(channels)
         self.mlp = nn.Sequential(nn.Linear(channels, widening_factor * channels), nn.GELU(),
                                  nn.Linear(widening_factor * channels, channels))

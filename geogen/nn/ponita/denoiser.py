@@ -61,7 +61,8 @@ class PonitaDenoiser(nn.Module):
         context_vector_channels: extra equivariant inputs per node (e.g. conditioning frames
             relative to the node's position), passed as ``context`` [N, C, 3].
         remove_mean: project position outputs onto the zero centre-of-mass subspace per graph.
-        edge_chunk_size, mlp_dtype: PONITA's memory-light path and bf16 point-wise MLPs.
+        edge_chunk_size, mlp_dtype, kernel_dtype: PONITA's memory-light path and reduced
+            precision of its point-wise MLPs and kernel GEMMs.
 
     Shapes:
         state.h: [N, F]; state.pos: [N, 3] or [N, T, 3]; t: [B]; context: [N, C, 3]
@@ -72,7 +73,7 @@ class PonitaDenoiser(nn.Module):
                  basis_dim: int | None = None, degree: int = 3, widening_factor: int = 4,
                  layer_scale: float | None = None, time_dim: int = 64, context_vector_channels: int = 0,
                  remove_mean: bool = True, edge_chunk_size: int | None = None,
-                 mlp_dtype: torch.dtype | str | None = None) -> None:
+                 mlp_dtype: torch.dtype | str | None = None, kernel_dtype: torch.dtype | str | None = None) -> None:
         super().__init__()
         self.time_dim = time_dim
         self.remove_mean = remove_mean
@@ -84,7 +85,8 @@ class PonitaDenoiser(nn.Module):
                                out_vector_channels=num_frames, num_layers=num_layers, num_ori=num_ori, radius=radius,
                                in_vector_channels=vector_inputs, basis_dim=basis_dim, degree=degree,
                                widening_factor=widening_factor, layer_scale=layer_scale, cond_channels=hidden_dim,
-                               edge_chunk_size=edge_chunk_size, mlp_dtype=mlp_dtype)
+                               edge_chunk_size=edge_chunk_size, mlp_dtype=mlp_dtype,
+                               kernel_dtype=kernel_dtype)
 
     def forward(self, state, t: torch.Tensor, context: torch.Tensor | None = None) -> DenoiserOutput:
         from torch_geometric.data import Data

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.utils.checkpoint import checkpoint
+from torch.autograd.function import once_differentiable
 
 from geogen.nn.ponita.basis import KernelBasis, PolynomialCutoff
 from geogen.nn.ponita.edges import PairEdges
@@ -42,11 +42,67 @@ class SampledKernels:
         return MessagePlan.build(self.edges, self.sigma, self.num_nodes)
 
 
-def _sample(fn, inputs: torch.Tensor, chunk: int | None) -> torch.Tensor:
-    """fn(inputs) row-chunked with activation recomputation, so only the output is kept."""
-    if chunk is None or not torch.is_grad_enabled():
-        return fn(inputs)
-    return torch.cat([checkpoint(fn, part, use_reentrant=False) for part in inputs.split(chunk)])
+class _ChunkedBasis(torch.autograd.Function):
+    """``(module(invariants) * window).to(dtype)`` evaluated ``chunk`` rows at a time into one
+    preallocated output; backward recomputes each chunk's activations (checkpointing by hand:
+    no concatenation copy, no separate windowed copy, only one chunk's activations alive)."""
+
+    @staticmethod
+    def forward(ctx, invariants, window, module, chunk, dtype, *params):
+        out = invariants.new_empty(*invariants.shape[:-1], module.basis_dim, dtype=dtype)
+        with torch.no_grad():
+            for start in range(0, invariants.shape[0], chunk):
+                rows = slice(start, start + chunk)
+                out[rows] = module(invariants[rows]) * window[rows]
+        ctx.save_for_backward(invariants, window)
+        ctx.module, ctx.chunk = module, chunk
+        return out
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad):
+        invariants, window = ctx.saved_tensors
+        params = [p for p in ctx.module.parameters()]
+        wanted = [ctx.needs_input_grad[0], ctx.needs_input_grad[1]] + [p.requires_grad for p in params]
+        grads = [None] * len(wanted)
+        for start in range(0, invariants.shape[0], ctx.chunk):
+            rows = slice(start, start + ctx.chunk)
+            with torch.enable_grad():
+                inv = invariants[rows].detach().requires_grad_(wanted[0])
+                win = window[rows].detach().requires_grad_(wanted[1])
+                inputs = [t for t, need in zip([inv, win, *params], wanted) if need]
+                part = ctx.module(inv) * win
+                parts = torch.autograd.grad(part, inputs, grad[rows].to(part.dtype), allow_unused=True)
+            parts = iter(parts)
+            for index, need in enumerate(wanted):
+                if not need:
+                    continue
+                value = next(parts)
+                if value is None:
+                    continue
+                if index < 2:  # per-row inputs: this chunk's rows
+                    if grads[index] is None:
+                        grads[index] = torch.zeros_like((invariants, window)[index])
+                    grads[index][rows] = value
+                else:  # parameters: summed over chunks
+                    grads[index] = value if grads[index] is None else grads[index].add_(value)
+        return grads[0], grads[1], None, None, None, *grads[2:]
+
+
+def _sample(module: KernelBasis, invariants: torch.Tensor, window: torch.Tensor, chunk: int | None,
+            dtype: torch.dtype | None) -> torch.Tensor:
+    """The windowed basis ``module(invariants) * window`` in ``dtype`` (None = the invariants');
+    with ``chunk`` (and autograd on), row-chunked with activation recomputation so that only the
+    output is kept.
+
+    Shapes:
+        invariants: [E, O, D]; window: [E, 1, 1]; output: [E, O, K]
+    """
+    dtype = dtype or invariants.dtype
+    if chunk is None:
+        basis = module(invariants) * window
+        return basis if basis.dtype == dtype else basis.to(dtype)
+    return _ChunkedBasis.apply(invariants, window, module, chunk, dtype, *module.parameters())
 
 
 class FibreBundle(nn.Module):
@@ -59,10 +115,13 @@ class FibreBundle(nn.Module):
         radius: smooth cutoff radius (None = no cutoff).
         grid_seed: seed of the sphere grid.
         edge_chunk_size: rows per chunk for memory-light basis sampling (None = all at once).
+        basis_dtype: dtype in which the sampled spatial basis is stored (e.g. bfloat16 when the
+            kernel GEMMs run in it: half the memory of the largest tensor); None = the input's.
     """
 
     def __init__(self, *, num_ori: int, hidden_dim: int, basis_dim: int, degree: int, radius: float | None,
-                 grid_seed: int = 0, edge_chunk_size: int | None = None) -> None:
+                 grid_seed: int = 0, edge_chunk_size: int | None = None,
+                 basis_dtype: torch.dtype | None = None) -> None:
         super().__init__()
         grid = sphere_grid(num_ori, seed=grid_seed).to(torch.get_default_dtype())
         self.register_buffer("grid", grid)
@@ -72,6 +131,7 @@ class FibreBundle(nn.Module):
         self.fibre_basis = KernelBasis(in_dim=1, hidden_dim=hidden_dim, basis_dim=basis_dim, degree=degree)
         self.cutoff = PolynomialCutoff(radius)
         self.edge_chunk_size = edge_chunk_size
+        self.basis_dtype = basis_dtype
 
     @property
     def num_orientations(self) -> int:
@@ -100,7 +160,7 @@ class FibreBundle(nn.Module):
         rel = pos[edges.src] - pos[edges.dst]  # [E, 3]
         window = self.cutoff(pair_distance(rel))[:, None, None]  # [E, 1, 1]
         invariants = fibre_bundle_invariants(rel, self.grid)  # [E, O, 2]
-        basis = _sample(self.spatial_basis, invariants, self.edge_chunk_size) * window  # [E, O, K]
+        basis = _sample(self.spatial_basis, invariants, window, self.edge_chunk_size, self.basis_dtype)  # [E, O, K]
         loop_basis = self.spatial_basis(invariants.new_zeros(1, 2)).squeeze(0) * self.cutoff(pos.new_zeros(()))
         fibre_basis = self.fibre_basis(orientation_invariants(self.grid))  # [O, O, K]
         return SampledKernels(edges, basis, loop_basis, fibre_basis, sigma, rel, pos.shape[0])

@@ -10,7 +10,7 @@ from torch.autograd.function import once_differentiable
 
 from geogen.nn.ponita.edges import PairEdges
 
-__all__ = ["MessagePlan", "BasisGradient", "spatial_messages"]
+__all__ = ["MessagePlan", "BasisGradient", "spatial_messages", "kernel_product"]
 
 
 @dataclass
@@ -75,14 +75,30 @@ def _scatter_rows(values: torch.Tensor, index: torch.Tensor, num_rows: int) -> t
     return out.scatter_add(0, index[:, None].expand(-1, values.shape[1]), values)
 
 
+class _PermuteOrientations(torch.autograd.Function):
+    """``x[:, sigma]``, whose backward is the inverse permutation (a gather): autograd's own
+    backward of advanced indexing is an accumulating ``index_put``, several times slower."""
+
+    @staticmethod
+    def forward(ctx, x, sigma):
+        ctx.save_for_backward(sigma)
+        return x.index_select(1, sigma)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (sigma,) = ctx.saved_tensors
+        return _PermuteOrientations.apply(grad, torch.argsort(sigma)), None
+
+
 def _permute(flat: torch.Tensor, sigma: torch.Tensor, num_ori: int) -> torch.Tensor:
     """Orientation permutation of flattened node features. Shapes: [N, O * C] -> [N, O * C]."""
-    return flat.view(flat.shape[0], num_ori, -1)[:, sigma].reshape(flat.shape)
+    return _PermuteOrientations.apply(flat.view(flat.shape[0], num_ori, -1), sigma).reshape(flat.shape)
 
 
 def _pair_messages(x: torch.Tensor, kernel: torch.Tensor, plan: MessagePlan) -> torch.Tensor:
-    """Plain-autograd messages over the listed edges and their reverses. Shapes: x [N, O, C],
-    kernel [E, O, C] -> [N, O, C]."""
+    """Plain-autograd messages over the listed edges and their reverses: the reference the
+    explicit-backward function is tested against (and differentiable more than once).
+    Shapes: x [N, O, C], kernel [E, O, C] -> [N, O, C]."""
     num_nodes, num_ori, channels = x.shape
     flat, rows = x.reshape(num_nodes, -1), kernel.reshape(kernel.shape[0], -1)
     out = _scatter_rows(rows * _gather_rows(flat, plan.src), plan.dst, num_nodes)
@@ -102,8 +118,24 @@ def _loop_messages(x: torch.Tensor, kernel: torch.Tensor, plan: MessagePlan) -> 
     return out.index_add(0, plan.loops, values).view_as(x)
 
 
+def kernel_product(basis: torch.Tensor, weight: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """``basis @ weight`` with its operands rounded to ``dtype`` (e.g. bfloat16: products
+    accumulated in float32 by the GEMM, result returned in ``weight.dtype``); None = as given.
+
+    Under autograd the two gradient GEMMs run in ``dtype`` too. Each call casts the basis
+    itself, so when several layers share one basis their gradients are summed in its dtype.
+
+    Shapes:
+        basis: [..., K]; weight: [K, C]; output: [..., C]
+    """
+    if dtype is None:
+        return basis @ weight
+    return (basis.to(dtype) @ weight.to(dtype)).to(weight.dtype)
+
+
 def spatial_messages(x: torch.Tensor, basis: torch.Tensor, loop_basis: torch.Tensor | None, weight: torch.Tensor,
-                     plan: MessagePlan, edge_chunk_size: int | None = None) -> torch.Tensor:
+                     plan: MessagePlan, edge_chunk_size: int | None = None,
+                     kernel_dtype: torch.dtype | None = None) -> torch.Tensor:
     """Depth-wise spatial convolution on the fibre bundle (or on R³ when O = 1).
 
     For a listed edge j -> i the kernel is k = basis[e] @ W; its reversed edge i -> j uses
@@ -116,16 +148,20 @@ def spatial_messages(x: torch.Tensor, basis: torch.Tensor, loop_basis: torch.Ten
         loop_basis: basis of a self-loop (None when the plan has no loops).
         weight: per-channel kernel weights.
         plan: message indices from :meth:`MessagePlan.build`.
-        edge_chunk_size: None = plain autograd (keeps E·O·C kernels per layer); int = listed
-            edges per chunk, kernels recomputed in backward (first derivatives only).
+        edge_chunk_size: None = all edges at once, the kernels kept for backward (E·O·C per
+            layer); int = listed edges per chunk, kernels recomputed in backward. Both run as one
+            autograd function with in-place products and one basis-gradient buffer shared by the
+            layers (first derivatives only; ``_pair_messages`` is the plain-autograd reference).
+        kernel_dtype: precision of the kernel GEMMs ``basis @ W`` and their gradients (see
+            :func:`kernel_product`); messages and sums stay in ``x``'s dtype. None = ``x``'s.
 
     Shapes:
         x: [N, O, C]; basis: [E, O, K]; loop_basis: [K]; weight: [K, C]; output: [N, O, C]
     """
     if edge_chunk_size is None:
-        out = _pair_messages(x, basis @ weight, plan)
+        out = _ChunkedMessages.apply(x, basis, weight, plan, max(plan.src.numel(), 1), kernel_dtype, True)
     else:
-        out = _ChunkedMessages.apply(x, basis, weight, plan, edge_chunk_size)
+        out = _ChunkedMessages.apply(x, basis, weight, plan, edge_chunk_size, kernel_dtype)
     if loop_basis is not None and plan.loops.numel():
         out = out + _loop_messages(x, loop_basis @ weight, plan)
     return out
@@ -136,37 +172,50 @@ def _expand(index: torch.Tensor, width: int) -> torch.Tensor:
 
 
 class _ChunkedMessages(torch.autograd.Function):
-    """Memory-light ``_pair_messages(x, basis @ W, plan)``: nothing of size E·O·C is kept."""
+    """``_pair_messages(x, basis @ W, plan)`` with an explicit backward: ``keep`` saves the kernel
+    rows for backward (one chunk of all edges: the fast path); otherwise nothing of size E·O·C
+    is kept and each chunk's kernels are recomputed (the memory-light path)."""
 
     @staticmethod
-    def forward(ctx, x, basis, weight, plan, chunk):
+    def forward(ctx, x, basis, weight, plan, chunk, kernel_dtype=None, keep=False):
         num_nodes, num_ori, _ = x.shape
         flat = x.reshape(num_nodes, -1)
         permuted = None if plan.sigma is None else _permute(flat, plan.sigma, num_ori)
         out = torch.zeros_like(flat)
         reverse = None if permuted is None else torch.zeros_like(flat)
+        kept = []
         for start in range(0, plan.src.numel(), chunk):
             src, dst = plan.src[start:start + chunk], plan.dst[start:start + chunk]
-            rows = (basis[start:start + chunk] @ weight).reshape(src.numel(), -1)  # [e, O * C]
+            part = basis[start:start + chunk]
+            # low precision: kept so, the in-place products below promote into x's dtype
+            rows = part @ weight if kernel_dtype is None else part.to(kernel_dtype) @ weight.to(kernel_dtype)
+            rows = rows.reshape(src.numel(), -1)  # [e, O * C]
+            if keep:
+                kept.append(rows)
             out.scatter_add_(0, _expand(dst, flat.shape[1]), _gather_rows(flat, src).mul_(rows))
             if permuted is not None:
                 reverse.scatter_add_(0, _expand(src, flat.shape[1]), _gather_rows(permuted, dst).mul_(rows))
         if reverse is not None:
             out += _permute(reverse, plan.sigma, num_ori)
-        ctx.save_for_backward(x, basis, weight)
+        ctx.save_for_backward(x, basis, weight, *kept)
+        ctx.keep = keep
         ctx.plan, ctx.chunk, ctx.layer = plan, chunk, plan.basis_gradient.register()
+        ctx.kernel_dtype = kernel_dtype
         return out.view_as(x)
 
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_out):
         saved = ctx.saved_tensors
+        kept = iter(saved[3:])
         # under autocast the inputs may mix float32 and bfloat16: compute in one dtype, and
         # return every gradient in its input's dtype
         common = torch.promote_types(torch.promote_types(saved[0].dtype, saved[1].dtype),
                                      torch.promote_types(saved[2].dtype, grad_out.dtype))
-        x, basis, weight = (t.to(common) for t in saved)
+        (x, weight), basis = (t.to(common) for t in (saved[0], saved[2])), saved[1]  # basis: no copy
         plan, chunk = ctx.plan, ctx.chunk
+        low = ctx.kernel_dtype if ctx.kernel_dtype not in (None, common) else None
+        weight_low = None if low is None else weight.to(low)
         num_nodes, num_ori, channels = x.shape
         flat, grad = x.reshape(num_nodes, -1), grad_out.to(common).reshape(num_nodes, -1)
         width = flat.shape[1]
@@ -178,12 +227,20 @@ class _ChunkedMessages(torch.autograd.Function):
         grad_weight = torch.zeros_like(weight)
         shared = plan.basis_gradient if ctx.needs_input_grad[1] else None
         fresh = shared is not None and shared.buffer is None
-        if fresh:
-            shared.buffer = torch.empty_like(basis)
+        if fresh:  # in the basis's own dtype when the kernel GEMMs run in it
+            shared.buffer = torch.empty_like(basis, dtype=basis.dtype if low is not None else common)
         for start in range(0, plan.src.numel(), chunk):
             src, dst = plan.src[start:start + chunk], plan.dst[start:start + chunk]
             part = basis[start:start + chunk].reshape(-1, basis.shape[-1])  # [e * O, K]
-            rows = (part @ weight).reshape(src.numel(), -1)  # [e, O * C], recomputed
+            if low is None:
+                part = part.to(common)
+            part_low = None if low is None else part.to(low)
+            # low precision: kept so, the in-place products below promote into float32
+            if ctx.keep:
+                rows = next(kept)
+            else:
+                rows = part @ weight if low is None else part_low @ weight_low
+                rows = rows.reshape(src.numel(), -1)  # [e, O * C], recomputed
             # in-place products: at most four [e, O * C] temporaries alive at once
             grad_dst = _gather_rows(grad, dst)
             grad_rows = _gather_rows(flat, src).mul_(grad_dst)
@@ -195,10 +252,20 @@ class _ChunkedMessages(torch.autograd.Function):
                 grad_x_permuted.scatter_add_(0, _expand(dst, width), grad_src.mul_(rows))
                 del grad_src
             grad_rows = grad_rows.view(-1, channels)  # [e * O, C]
-            grad_weight.addmm_(part.T, grad_rows)
+            if low is None:
+                grad_weight.addmm_(part.T, grad_rows)
+            else:
+                grad_rows_low = grad_rows.to(low)
+                grad_weight += part_low.T @ grad_rows_low
             if shared is not None:
                 target = shared.buffer[start:start + chunk].view(-1, basis.shape[-1])
-                if fresh:
+                if low is not None:
+                    product = grad_rows_low @ weight_low.T  # [e * O, K] in low precision
+                    if fresh:
+                        target.copy_(product)
+                    else:
+                        target.add_(product)
+                elif fresh:
                     torch.mm(grad_rows, weight.T, out=target)
                 else:
                     target.addmm_(grad_rows, weight.T)
@@ -207,4 +274,4 @@ class _ChunkedMessages(torch.autograd.Function):
         grad_basis = None
         if shared is not None and ctx.layer == 0:
             grad_basis, shared.buffer = shared.buffer.to(saved[1].dtype), None
-        return grad_x.view_as(x).to(saved[0].dtype), grad_basis, grad_weight.to(saved[2].dtype), None, None
+        return grad_x.view_as(x).to(saved[0].dtype), grad_basis, grad_weight.to(saved[2].dtype), None, None, None, None

@@ -60,6 +60,9 @@ class PONITA(nn.Module):
         mlp_dtype: mixed precision for the ConvNeXt point-wise MLPs only (``torch.bfloat16`` or
             its name ``"bfloat16"``); None = everything in the input's dtype. See
             ``docs/results.md`` (PONITA) for its measured accuracy cost.
+        kernel_dtype: precision of the spatial kernel GEMMs ``basis @ W`` (forward and both
+            gradients; e.g. ``"bfloat16"``, products accumulated in float32); the basis,
+            messages, sums and orientation mixing stay in the input's dtype. None = the input's.
 
     Shapes:
         data.pos: [N, 3]; data.x: [N, in_channels]; data.vec: [N, in_vector_channels, 3];
@@ -70,10 +73,10 @@ class PONITA(nn.Module):
                  num_layers: int, num_ori: int = 16, radius: float | None = None, in_vector_channels: int = 0,
                  basis_dim: int | None = None, degree: int = 3, widening_factor: int = 4,
                  layer_scale: float | None = None, cond_channels: int = 0, grid_seed: int = 0,
-                 edge_chunk_size: int | None = None, mlp_dtype: torch.dtype | str | None = None) -> None:
+                 edge_chunk_size: int | None = None, mlp_dtype: torch.dtype | str | None = None,
+                 kernel_dtype: torch.dtype | str | None = None) -> None:
         super().__init__()
-        if isinstance(mlp_dtype, str):
-            mlp_dtype = getattr(torch, mlp_dtype)
+        mlp_dtype, kernel_dtype = _dtype(mlp_dtype), _dtype(kernel_dtype)
         if num_ori < 0:
             raise ValueError("num_ori must be >= 0 (0 = point cloud); the edge-lifted variant is not provided")
         basis_dim = basis_dim or hidden_dim
@@ -82,7 +85,8 @@ class PONITA(nn.Module):
         self.radius = radius
         if num_ori > 0:
             self.geometry = FibreBundle(num_ori=num_ori, hidden_dim=hidden_dim, basis_dim=basis_dim, degree=degree,
-                                        radius=radius, grid_seed=grid_seed, edge_chunk_size=edge_chunk_size)
+                                        radius=radius, grid_seed=grid_seed, edge_chunk_size=edge_chunk_size,
+                                        basis_dtype=kernel_dtype)
         else:
             self.geometry = PointCloud(in_vector_channels=in_vector_channels, out_vector_channels=out_vector_channels,
                                        hidden_dim=hidden_dim, basis_dim=basis_dim, degree=degree, radius=radius)
@@ -91,7 +95,7 @@ class PONITA(nn.Module):
         self.blocks = nn.ModuleList(
             ConvNeXtBlock(channels=hidden_dim, basis_dim=basis_dim, fibre=num_ori > 0, widening_factor=widening_factor,
                           layer_scale=layer_scale, cond_channels=cond_channels, edge_chunk_size=edge_chunk_size,
-                          mlp_dtype=mlp_dtype)
+                          mlp_dtype=mlp_dtype, kernel_dtype=kernel_dtype)
             for _ in range(num_layers))
         self.readouts = nn.ModuleList(nn.Linear(hidden_dim, out_channels + out_vector_channels)
                                       for _ in range(num_layers))
@@ -120,6 +124,16 @@ class PONITA(nn.Module):
             readout = readout + linear(h) / len(self.blocks)  # [N, O, out + out_vec]
         scalars, vectors = self.geometry.readout(readout, self.out_channels, kernels, vec)
         return PonitaOutput(scalars, vectors)
+
+
+def _dtype(value: torch.dtype | str | None) -> torch.dtype | None:
+    """A dtype from itself or its name (``"bfloat16"``), with one clear error for a bad name."""
+    if value is None or isinstance(value, torch.dtype):
+        return value
+    dtype = getattr(torch, str(value), None)
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"unknown floating-point dtype {value!r} (e.g. 'bfloat16', 'float16')")
+    return dtype
 
 
 def _batch_of(data) -> torch.Tensor:
