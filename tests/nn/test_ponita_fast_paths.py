@@ -63,6 +63,33 @@ def test_memory_light_mlp_matches_autograd():
     assert all(torch.allclose(a, b, atol=1e-12) for a, b in zip(got, expected))
 
 
+def test_memory_light_mlp_with_workspace_and_bfloat16():
+    """Scratch buffers shared between calls change nothing (float64, exact); the explicit bf16
+    precision stays within bf16 rounding and returns float32 gradients."""
+    from geogen.nn.ponita.kernel_messages import Workspace
+
+    torch.manual_seed(0)
+    mlp = torch.nn.Sequential(torch.nn.Linear(8, 32), torch.nn.GELU(), torch.nn.Linear(32, 8)).double()
+    space = Workspace()
+    x = torch.randn(5, 3, 8, dtype=torch.float64, requires_grad=True)
+    grad = torch.randn(5, 3, 8, dtype=torch.float64)
+    plain = mlp(x)
+    expected = torch.autograd.grad(plain, [x, *mlp.parameters()], grad)
+    other = gelu_mlp(torch.randn(7, 8, dtype=torch.float64), mlp[0], mlp[2], workspace=space)  # fills the buffers
+    light = gelu_mlp(x, mlp[0], mlp[2], workspace=space)
+    assert torch.equal(light, gelu_mlp(x, mlp[0], mlp[2])) and other.shape == (7, 8)
+    got = torch.autograd.grad(light, [x, *mlp.parameters()], grad)
+    assert all(torch.allclose(a, b, atol=1e-12) for a, b in zip(got, expected))
+    mlp32, x32 = mlp.float(), x.detach().float().requires_grad_(True)
+    low = gelu_mlp(x32, mlp32[0], mlp32[2], dtype=torch.bfloat16, workspace=Workspace())
+    assert low.dtype == torch.bfloat16
+    grads = torch.autograd.grad(low.float(), [x32, *mlp32.parameters()], grad.float())
+    assert all(g.dtype == torch.float32 for g in grads)
+    reference = torch.autograd.grad(mlp32(x32), [x32, *mlp32.parameters()], grad.float())
+    assert _worst_relative(grads, reference) < 5e-2
+    assert _worst_relative([low.float()], [plain.float()]) < 3e-2
+
+
 def test_bfloat16_mlps_stay_close_to_float32_and_keep_float32_outputs():
     torch.manual_seed(0)
     kwargs = dict(in_channels=1, hidden_dim=32, out_channels=2, out_vector_channels=1, num_layers=2, num_ori=8,
@@ -116,6 +143,22 @@ def test_message_function_matches_plain_autograd_float64(symmetric, chunk):
         got = torch.autograd.grad(out, [x, basis, weight], grad)
         for a, b in zip(got, expected):
             assert torch.allclose(a, b, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("chunk", [None, 8])
+def test_bfloat16_mlps_on_both_paths(chunk):
+    """mlp_dtype on the default (autocast) and the memory-light (explicit) path: close to float32."""
+    torch.manual_seed(0)
+    kwargs = dict(in_channels=1, hidden_dim=32, out_channels=2, out_vector_channels=1, num_layers=2, num_ori=8,
+                  in_vector_channels=1, edge_chunk_size=chunk)
+    reference, mixed = PONITA(**kwargs), PONITA(**kwargs, mlp_dtype="bfloat16")
+    mixed.load_state_dict(reference.state_dict())
+    data = _nbody_like()
+    out_ref, grads_ref = _outputs_and_grads(reference, data.clone())
+    out, grads = _outputs_and_grads(mixed, data.clone())
+    assert all(t.dtype == torch.float32 for t in (*out, *grads))
+    assert 0 < _worst_relative(out, out_ref) < 5e-2
+    assert _worst_relative(grads, grads_ref) < 1e-1
 
 
 @pytest.mark.parametrize("chunk", [None, 8])

@@ -72,7 +72,7 @@ class KernelBasis(nn.Module):
 
     def __init__(self, *, in_dim: int, hidden_dim: int, basis_dim: int, degree: int) -> None:
         super().__init__()
-        self.basis_dim = basis_dim
+        self.basis_dim, self.hidden_dim = basis_dim, hidden_dim
         self.net = nn.Sequential(PolynomialFeatures(degree), nn.Linear(polynomial_feature_dim(in_dim, degree), hidden_dim),
                                  nn.GELU(), nn.Linear(hidden_dim, basis_dim), nn.GELU())
 

@@ -60,14 +60,13 @@ class ConvNeXtBlock(nn.Module):
         if self.modulation is not None and cond is not None:
             scale, shift = self.modulation(cond).unsqueeze(1).chunk(2, dim=-1)  # each [N, 1, C]
             h = h * (1 + scale) + shift
-        if self.mlp_dtype is None:
-            h = self._mlp(h)
+        if self.memory_light:  # explicit precision; scratch buffers shared by the blocks
+            h = gelu_mlp(h, self.mlp[0], self.mlp[2], dtype=self.mlp_dtype, workspace=plan.workspace).to(x.dtype)
+        elif self.mlp_dtype is None:
+            h = self.mlp(h)
         else:
             with torch.autocast(h.device.type, dtype=self.mlp_dtype):
-                h = self._mlp(h).to(x.dtype)
+                h = self.mlp(h).to(x.dtype)
         if self.layer_scale is not None:
             h = h * self.layer_scale
         return x + h
-
-    def _mlp(self, h: torch.Tensor) -> torch.Tensor:
-        return gelu_mlp(h, self.mlp[0], self.mlp[2]) if self.memory_light else self.mlp(h)

@@ -42,6 +42,10 @@ class SampledKernels:
         return MessagePlan.build(self.edges, self.sigma, self.num_nodes)
 
 
+# elements per activation of one chunk of the memory-light basis MLP (4 Mi floats = 16 MB)
+_BASIS_CHUNK_ELEMENTS = 1 << 22
+
+
 class _ChunkedBasis(torch.autograd.Function):
     """``(module(invariants) * window).to(dtype)`` evaluated ``chunk`` rows at a time into one
     preallocated output; backward recomputes each chunk's activations (checkpointing by hand:
@@ -160,7 +164,11 @@ class FibreBundle(nn.Module):
         rel = pos[edges.src] - pos[edges.dst]  # [E, 3]
         window = self.cutoff(pair_distance(rel))[:, None, None]  # [E, 1, 1]
         invariants = fibre_bundle_invariants(rel, self.grid)  # [E, O, 2]
-        basis = _sample(self.spatial_basis, invariants, window, self.edge_chunk_size, self.basis_dtype)  # [E, O, K]
+        chunk = None
+        if self.edge_chunk_size is not None:  # activations of at most ~16 MB per chunk (below glibc's mmap threshold)
+            widest = max(self.spatial_basis.basis_dim, self.spatial_basis.hidden_dim) * self.num_orientations
+            chunk = max(1, min(self.edge_chunk_size, _BASIS_CHUNK_ELEMENTS // widest))
+        basis = _sample(self.spatial_basis, invariants, window, chunk, self.basis_dtype)  # [E, O, K]
         loop_basis = self.spatial_basis(invariants.new_zeros(1, 2)).squeeze(0) * self.cutoff(pos.new_zeros(()))
         fibre_basis = self.fibre_basis(orientation_invariants(self.grid))  # [O, O, K]
         return SampledKernels(edges, basis, loop_basis, fibre_basis, sigma, rel, pos.shape[0])

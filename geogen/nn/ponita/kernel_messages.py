@@ -32,6 +32,30 @@ class BasisGradient:
         return self.layers - 1
 
 
+class Workspace:
+    """Reusable flat buffers for per-chunk temporaries, keyed by name (grown when too small).
+
+    Each chunk of each layer would otherwise allocate its own [e, O * C] temporaries; above
+    glibc's mmap threshold (32 MB at most) every such allocation is a fresh mapping whose pages
+    are faulted in and zeroed again (QM9-size batch: ~4 GB of page faults per step).
+    """
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, torch.Tensor] = {}
+
+    def take(self, name: str, rows: int, width: int, like: torch.Tensor) -> torch.Tensor:
+        """A ``[rows, width]`` view of buffer ``name`` with ``like``'s dtype and device (contents undefined)."""
+        size = rows * width
+        buffer = self._buffers.get(name)
+        if buffer is None or buffer.numel() < size or buffer.dtype != like.dtype or buffer.device != like.device:
+            buffer = torch.empty(size, dtype=like.dtype, device=like.device)
+            self._buffers[name] = buffer
+        return buffer[:size].view(rows, width)
+
+    def clear(self) -> None:
+        self._buffers.clear()
+
+
 @dataclass
 class MessagePlan:
     """Index tensors for one forward pass (built once, shared by all layers).
@@ -53,6 +77,7 @@ class MessagePlan:
     loops: torch.Tensor
     loops_everywhere: bool
     basis_gradient: BasisGradient = field(default_factory=BasisGradient)
+    workspace: "Workspace" = field(default_factory=lambda: Workspace())
 
     @classmethod
     def build(cls, edges: PairEdges, sigma: torch.Tensor | None, num_nodes: int) -> "MessagePlan":
@@ -174,27 +199,37 @@ def _expand(index: torch.Tensor, width: int) -> torch.Tensor:
 class _ChunkedMessages(torch.autograd.Function):
     """``_pair_messages(x, basis @ W, plan)`` with an explicit backward: ``keep`` saves the kernel
     rows for backward (one chunk of all edges: the fast path); otherwise nothing of size E·O·C
-    is kept and each chunk's kernels are recomputed (the memory-light path)."""
+    is kept and each chunk's kernels are recomputed (the memory-light path). Per-chunk
+    temporaries live in the plan's :class:`Workspace`, shared by all chunks and layers."""
 
     @staticmethod
     def forward(ctx, x, basis, weight, plan, chunk, kernel_dtype=None, keep=False):
         num_nodes, num_ori, _ = x.shape
         flat = x.reshape(num_nodes, -1)
+        width = flat.shape[1]
         permuted = None if plan.sigma is None else _permute(flat, plan.sigma, num_ori)
         out = torch.zeros_like(flat)
         reverse = None if permuted is None else torch.zeros_like(flat)
+        space = plan.workspace
         kept = []
         for start in range(0, plan.src.numel(), chunk):
             src, dst = plan.src[start:start + chunk], plan.dst[start:start + chunk]
-            part = basis[start:start + chunk]
-            # low precision: kept so, the in-place products below promote into x's dtype
-            rows = part @ weight if kernel_dtype is None else part.to(kernel_dtype) @ weight.to(kernel_dtype)
-            rows = rows.reshape(src.numel(), -1)  # [e, O * C]
+            count = src.numel()
+            part = basis[start:start + chunk].reshape(-1, basis.shape[-1])  # [e * O, K]
+            if kernel_dtype is not None:  # low precision: kept so, the products below promote
+                rows = part.to(kernel_dtype) @ weight.to(kernel_dtype)
+            elif keep:
+                rows = part @ weight
+            else:
+                rows = torch.mm(part, weight, out=space.take("rows", count, width, weight).view(-1, weight.shape[1]))
+            rows = rows.view(count, -1)  # [e, O * C]
             if keep:
                 kept.append(rows)
-            out.scatter_add_(0, _expand(dst, flat.shape[1]), _gather_rows(flat, src).mul_(rows))
+            gathered = space.take("a", count, width, flat)
+            out.scatter_add_(0, _expand(dst, width), torch.gather(flat, 0, _expand(src, width), out=gathered).mul_(rows))
             if permuted is not None:
-                reverse.scatter_add_(0, _expand(src, flat.shape[1]), _gather_rows(permuted, dst).mul_(rows))
+                torch.gather(permuted, 0, _expand(dst, width), out=gathered).mul_(rows)
+                reverse.scatter_add_(0, _expand(src, width), gathered)
         if reverse is not None:
             out += _permute(reverse, plan.sigma, num_ori)
         ctx.save_for_backward(x, basis, weight, *kept)
@@ -229,28 +264,31 @@ class _ChunkedMessages(torch.autograd.Function):
         fresh = shared is not None and shared.buffer is None
         if fresh:  # in the basis's own dtype when the kernel GEMMs run in it
             shared.buffer = torch.empty_like(basis, dtype=basis.dtype if low is not None else common)
+        space = plan.workspace
         for start in range(0, plan.src.numel(), chunk):
             src, dst = plan.src[start:start + chunk], plan.dst[start:start + chunk]
+            count = src.numel()
             part = basis[start:start + chunk].reshape(-1, basis.shape[-1])  # [e * O, K]
             if low is None:
                 part = part.to(common)
             part_low = None if low is None else part.to(low)
-            # low precision: kept so, the in-place products below promote into float32
             if ctx.keep:
                 rows = next(kept)
-            else:
-                rows = part @ weight if low is None else part_low @ weight_low
-                rows = rows.reshape(src.numel(), -1)  # [e, O * C], recomputed
-            # in-place products: at most four [e, O * C] temporaries alive at once
-            grad_dst = _gather_rows(grad, dst)
-            grad_rows = _gather_rows(flat, src).mul_(grad_dst)
+            elif low is None:  # recomputed
+                rows = torch.mm(part, weight, out=space.take("rows", count, width, flat).view(-1, channels))
+            else:  # low precision: kept so, the in-place products below promote into float32
+                rows = part_low @ weight_low
+            rows = rows.view(count, -1)  # [e, O * C]
+            # in-place products into the workspace: no fresh [e, O * C] temporaries
+            grad_dst = torch.gather(grad, 0, _expand(dst, width), out=space.take("a", count, width, flat))
+            grad_rows = torch.gather(flat, 0, _expand(src, width), out=space.take("b", count, width, flat))
+            grad_rows.mul_(grad_dst)
             grad_x.scatter_add_(0, _expand(src, width), grad_dst.mul_(rows))
-            del grad_dst
             if symmetric:
-                grad_src = _gather_rows(grad_permuted, src)
-                grad_rows.addcmul_(grad_src, _gather_rows(permuted, dst))
+                grad_src = torch.gather(grad_permuted, 0, _expand(src, width), out=grad_dst)
+                other = torch.gather(permuted, 0, _expand(dst, width), out=space.take("c", count, width, flat))
+                grad_rows.addcmul_(grad_src, other)
                 grad_x_permuted.scatter_add_(0, _expand(dst, width), grad_src.mul_(rows))
-                del grad_src
             grad_rows = grad_rows.view(-1, channels)  # [e * O, C]
             if low is None:
                 grad_weight.addmm_(part.T, grad_rows)
@@ -274,4 +312,5 @@ class _ChunkedMessages(torch.autograd.Function):
         grad_basis = None
         if shared is not None and ctx.layer == 0:
             grad_basis, shared.buffer = shared.buffer.to(saved[1].dtype), None
+            plan.workspace.clear()  # the last backward of the pass
         return grad_x.view_as(x).to(saved[0].dtype), grad_basis, grad_weight.to(saved[2].dtype), None, None, None, None
