@@ -19,6 +19,7 @@ import time
 
 import torch
 
+from geogen.benchmarks.calibration import calibrate
 from geogen.cpu_memory import tuning_enabled
 
 __all__ = ["main", "OFFICIAL"]
@@ -147,5 +148,6 @@ def main(argv: list[str] | None = None) -> int:
                               not args.no_validity)
     result["threads"] = torch.get_num_threads()
     result["malloc_tuning"] = tuning_enabled()  # `geogen` keeps freed blocks (geogen.cpu_memory)
+    result["machine"] = {key: round(value, 1) for key, value in calibrate().items()}  # after the run
     print(json.dumps(result, indent=2))
     return 0

@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
+    from geogen.benchmarks.calibration import calibration_line
     from geogen.cpu_memory import tuning_enabled
 
     if args.threads:
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, num_ori {args.num_ori}, "
           f"{_precision(args)}, "
           f"malloc tuning {'on' if tuning_enabled() else 'off (GEOGEN_MALLOC_TUNING=0)'}")
+    print(calibration_line())
     for name in names:
         result = run_workload(name, args)
         official = OFFICIAL[name]
