@@ -3,45 +3,38 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch.autograd.function import once_differentiable
 
 __all__ = ["gelu_mlp"]
 
 
-def _hidden(workspace, name: str, rows: int, width: int, like: torch.Tensor) -> torch.Tensor | None:
-    """A ``[rows, width]`` scratch buffer from ``workspace``, or None (let the op allocate)."""
-    return None if workspace is None else workspace.take(name, rows, width, like)
-
-
-def _linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, out: torch.Tensor | None) -> torch.Tensor:
-    """``x @ weight.T + bias`` for 2-D ``x``, into ``out`` when given."""
-    if out is None:
-        return torch.addmm(bias, x, weight.T)
-    return torch.addmm(bias, x, weight.T, out=out)
+# rows per block of the workspace path: rows x hidden activations of at most 4 Mi elements
+_BLOCK_ELEMENTS = 1 << 22
 
 
 class _GeluMLP(torch.autograd.Function):
     """Autograd would keep both the pre-activation and the GELU output (each rows × hidden, four
     times the input's width); both are recomputed in backward instead, from the input (one
-    extra GEMM of the first layer, a small share of the block's backward). The rows × hidden
-    temporaries go to the workspace when one is given: the same buffers for every block,
-    forward and backward (each is a fresh mapping, page-faulted in, otherwise)."""
+    extra GEMM of the first layer, a small share of the block's backward). With a workspace the
+    rows are processed in blocks whose rows × hidden temporaries live in it: the same ~16 MB
+    buffers for every block, forward and backward (without, each activation is a fresh
+    allocation, above glibc's mmap threshold a fresh mapping page-faulted in)."""
 
     @staticmethod
     def forward(ctx, x, weight1, bias1, weight2, bias2, dtype, workspace):
         ctx.save_for_backward(x, weight1, bias1, weight2)
         ctx.dtype, ctx.workspace, ctx.bias2_dtype = dtype, workspace, bias2.dtype
         with torch.autocast(x.device.type, enabled=False):  # explicit dtypes (and out= buffers)
-            return _GeluMLP._forward(x, weight1, bias1, weight2, bias2, dtype, workspace)
-
-    @staticmethod
-    def _forward(x, weight1, bias1, weight2, bias2, dtype, workspace):
-        rows = x.reshape(-1, x.shape[-1]).to(dtype)
-        w1, b1, w2, b2 = (t.to(dtype) for t in (weight1, bias1, weight2, bias2))
-        pre = _linear(rows, w1, b1, _hidden(workspace, "mlp_pre", rows.shape[0], w1.shape[0], rows))
-        hidden = torch.nn.functional.gelu(pre) if workspace is None else torch._C._nn.gelu(
-            pre, out=workspace.take("mlp_hidden", rows.shape[0], w1.shape[0], rows))
-        return torch.addmm(b2, hidden, w2.T).view(*x.shape[:-1], w2.shape[0])
+            rows = x.reshape(-1, x.shape[-1]).to(dtype)
+            w1, b1, w2, b2 = (t.to(dtype) for t in (weight1, bias1, weight2, bias2))
+            if workspace is None:
+                out = torch.addmm(b2, F.gelu(torch.addmm(b1, rows, w1.T)), w2.T)
+            else:
+                out = rows.new_empty(rows.shape[0], w2.shape[0])
+                for block, pre, hidden in _blocks(rows, w1, b1, workspace):
+                    torch.addmm(b2, hidden, w2.T, out=out[block])
+        return out.view(*x.shape[:-1], w2.shape[0])
 
     @staticmethod
     @once_differentiable
@@ -55,20 +48,46 @@ class _GeluMLP(torch.autograd.Function):
         dtype, workspace = ctx.dtype, ctx.workspace
         rows = x.reshape(-1, x.shape[-1]).to(dtype)
         w1, b1, w2 = (t.to(dtype) for t in (weight1, bias1, weight2))
-        count, width = rows.shape[0], w1.shape[0]
         grad_rows = grad.reshape(-1, grad.shape[-1]).to(dtype)
-        pre = _linear(rows, w1, b1, _hidden(workspace, "mlp_pre", count, width, rows))  # recomputed
-        hidden = torch.nn.functional.gelu(pre) if workspace is None else torch._C._nn.gelu(
-            pre, out=workspace.take("mlp_hidden", count, width, rows))
-        grad_weight2, grad_bias2 = grad_rows.T @ hidden, grad_rows.sum(0)
-        # hidden is consumed: its buffer takes the hidden gradient
-        grad_hidden = (grad_rows @ w2 if workspace is None
-                       else torch.mm(grad_rows, w2, out=workspace.take("mlp_hidden", count, width, rows)))
-        grad_pre = torch.ops.aten.gelu_backward(grad_hidden, pre)
-        grad_weight1, grad_bias1 = grad_pre.T @ rows, grad_pre.sum(0)
-        grad_x = (grad_pre @ w1).view(*x.shape[:-1], x.shape[-1])
+        if workspace is None:
+            pre = torch.addmm(b1, rows, w1.T)  # recomputed
+            grad_pre = torch.ops.aten.gelu_backward(grad_rows @ w2, pre)
+            grad_weight2, grad_bias2 = grad_rows.T @ F.gelu(pre), grad_rows.sum(0)
+            grad_weight1, grad_bias1 = grad_pre.T @ rows, grad_pre.sum(0)
+            grad_x = grad_pre @ w1
+        else:
+            accumulate = torch.promote_types(dtype, weight1.dtype)  # float32 sums of bf16 products
+            grad_weight1 = torch.zeros(weight1.shape, dtype=accumulate, device=x.device)
+            grad_weight2 = torch.zeros(weight2.shape, dtype=accumulate, device=x.device)
+            grad_bias1 = torch.zeros(bias1.shape, dtype=accumulate, device=x.device)
+            grad_x = torch.empty_like(rows)
+            for block, pre, hidden in _blocks(rows, w1, b1, workspace):  # recomputed
+                g = grad_rows[block]
+                grad_weight2 += g.T @ hidden
+                # hidden is consumed: its buffer takes the hidden gradient, then the pre-activation's
+                grad_hidden = torch.mm(g, w2, out=hidden)
+                grad_pre = torch.ops.aten.gelu_backward.grad_input(
+                    grad_hidden, pre, grad_input=workspace.take("mlp_grad", pre.shape[0], pre.shape[1], pre))
+                grad_weight1 += grad_pre.T @ rows[block]
+                grad_bias1 += grad_pre.sum(0)
+                torch.mm(grad_pre, w1, out=grad_x[block])
+            grad_bias2 = grad_rows.sum(0)
+        grad_x = grad_x.view(*x.shape[:-1], x.shape[-1])
         return (grad_x.to(x.dtype), grad_weight1.to(weight1.dtype), grad_bias1.to(bias1.dtype),
                 grad_weight2.to(weight2.dtype), grad_bias2.to(ctx.bias2_dtype), None, None)
+
+
+def _blocks(rows: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, workspace):
+    """``(slice, pre, GELU(pre))`` per row block, ``pre = rows[slice] @ weight.T + bias``, both
+    in workspace buffers (overwritten by the next block)."""
+    width = weight.shape[0]
+    size = max(1, _BLOCK_ELEMENTS // width)
+    for start in range(0, rows.shape[0], size):
+        block = slice(start, start + size)
+        part = rows[block]
+        pre = torch.addmm(bias, part, weight.T, out=workspace.take("mlp_pre", part.shape[0], width, rows))
+        hidden = torch._C._nn.gelu(pre, out=workspace.take("mlp_hidden", part.shape[0], width, rows))
+        yield block, pre, hidden
 
 
 def gelu_mlp(x: torch.Tensor, first: torch.nn.Linear, second: torch.nn.Linear, *,
