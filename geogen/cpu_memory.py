@@ -5,8 +5,8 @@ fresh ``mmap`` and returns them with ``munmap`` when freed, and trims the heap t
 threshold. A diffusion sampler or a training step allocates and frees the same large temporaries
 at every network call, so every call pays page faults that zero new pages: on the 2-core
 machines a GDSS QM9 sampling step (1,000 molecules) spent 0-27 ms of system time in them, and
-its wall time varied between 30 and 50 ms from one run to the next. With mmap off and a 1 GB trim
-threshold the freed blocks are reused: 33 ms per network call, no system time, no spread.
+its wall time varied between 30 and 50 ms from one run to the next. With mmap off and no trimming
+the freed blocks are reused: 33 ms per network call, no system time, no spread.
 
 This is process-wide allocator state, so the library never changes it on import: the ``geogen``
 command line calls :func:`retain_freed_memory` once at start (``GEOGEN_MALLOC_TUNING=0`` turns
@@ -35,11 +35,16 @@ def tuning_enabled() -> bool:
     return os.environ.get("GEOGEN_MALLOC_TUNING", "1") != "0"
 
 
-def retain_freed_memory(trim_threshold: int = 1 << 30) -> bool:
+def retain_freed_memory(trim_threshold: int | None = None) -> bool:
     """Make glibc malloc reuse freed large blocks (no per-block mmap; trim only above ``trim_threshold``).
 
     Args:
-        trim_threshold: bytes of free memory at the top of the heap kept before returning any.
+        trim_threshold: bytes of free memory at the top of the heap kept before returning any;
+            None (the default) never trims. A finite threshold is exceeded whenever a step frees
+            more than it at the heap top, and the memory is faulted in again at the next step:
+            GDSS on grid-size graphs (N = 361, 20 graphs, ~3 GB of temporaries per network call)
+            with a 1 GB threshold kept page-faulting ~1-2 GB per call (1-4 s of system time in a
+            4-5 s call); never trimming, the faults stop after the heap has grown to its peak.
     Returns:
         True when applied; False on other platforms or C libraries (nothing changed), or when
         ``GEOGEN_MALLOC_TUNING=0``.
@@ -53,5 +58,6 @@ def retain_freed_memory(trim_threshold: int = 1 << 30) -> bool:
     except (OSError, AttributeError):  # musl and others have no mallopt
         return False
     mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-    trim = max(0, min(int(trim_threshold), 2**31 - 1))
+    # mallopt(3): M_TRIM_THRESHOLD = -1 disables trimming completely
+    trim = -1 if trim_threshold is None else max(0, min(int(trim_threshold), 2**31 - 1))
     return bool(mallopt(_M_MMAP_MAX, 0)) and bool(mallopt(_M_TRIM_THRESHOLD, trim))
