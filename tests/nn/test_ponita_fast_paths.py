@@ -208,3 +208,59 @@ def test_chunked_basis_matches_unchunked_float64():
 def test_unknown_dtype_name_is_one_clear_error():
     with pytest.raises(ValueError, match="unknown floating-point dtype"):
         PONITA(in_channels=1, hidden_dim=8, out_channels=1, num_layers=1, num_ori=4, kernel_dtype="bfloat61")
+
+
+def _forward_checkpointed(model, data, reentrant):
+    """PONITA's forward with every block under torch.utils.checkpoint (None = no checkpointing)."""
+    from torch.utils.checkpoint import checkpoint
+
+    kernels = model.geometry.sample(data.pos, model.edges(data))
+    h = model.embed(model.geometry.lift(data.x, data.vec))
+    plan, readout = kernels.plan, 0.0
+    for block, linear in zip(model.blocks, model.readouts):
+        args = (h, kernels.basis, kernels.loop_basis, kernels.fibre_basis, plan)
+        h = block(*args) if reentrant is None else checkpoint(block, *args, use_reentrant=reentrant)
+        readout = readout + linear(h) / len(model.blocks)
+    return model.geometry.readout(readout, model.out_channels, kernels, data.vec)
+
+
+@pytest.mark.parametrize("chunk", [None, 3])
+def test_basis_gradient_survives_partial_backward_and_checkpointing(chunk):
+    """The basis gradient (shared buffer on the memory-light path) is right after a partial
+    ``autograd.grad`` of the same graph and under reentrant and non-reentrant checkpointing of
+    the blocks; no scratch buffer outlives a backward pass."""
+    torch.manual_seed(0)
+    model = PONITA(in_channels=1, hidden_dim=8, out_channels=2, out_vector_channels=1, num_layers=3, num_ori=8,
+                   in_vector_channels=1, basis_dim=6, edge_chunk_size=chunk).double()
+    data = _nbody_like(num_graphs=2, nodes=4)
+    data.pos, data.x, data.vec = data.pos.double(), data.x.double(), data.vec.double()
+    params = list(model.geometry.spatial_basis.parameters())
+
+    def loss_of(outputs):
+        scalars, vectors = outputs
+        return scalars.square().sum() + vectors.square().sum()
+
+    expected = torch.autograd.grad(loss_of(model(data.clone())), params)
+    loss = loss_of(model(data.clone()))
+    torch.autograd.grad(loss, [model.blocks[-1].conv.spatial], retain_graph=True)  # e.g. one layer's norm
+    assert _worst_relative(torch.autograd.grad(loss, params), expected) < 1e-12
+    for reentrant in (False, True):  # reentrant checkpointing needs .backward(), not autograd.grad
+        model.zero_grad(set_to_none=True)
+        loss_of(_forward_checkpointed(model, data.clone(), reentrant)).backward()
+        assert _worst_relative([p.grad for p in params], expected) < 1e-12
+
+    from geogen.nn.ponita.kernel_messages import MessagePlan
+
+    plans = []
+    original = MessagePlan.build.__func__
+
+    def recording(cls, *args):
+        plans.append(original(cls, *args))
+        return plans[-1]
+
+    MessagePlan.build = classmethod(recording)
+    try:
+        loss_of(model(data.clone())).backward()
+    finally:
+        MessagePlan.build = classmethod(original)
+    assert plans and all(not plan.workspace._buffers and plan.basis_gradient.buffer is None for plan in plans)

@@ -236,7 +236,8 @@ class PointCloud(nn.Module):
             basis, rel = torch.cat([basis, basis]), torch.cat([rel, -rel])  # [E_full, ...]
         weight = self.radial(basis) * gate[edges.src]  # [E_full, V]
         vectors = torch.zeros(gate.shape[0], gate.shape[1], 3, dtype=signal.dtype, device=signal.device)
-        vectors.index_add_(0, edges.dst, weight.unsqueeze(-1) * rel.unsqueeze(1))  # [N, V, 3]
+        # under autocast weight (a linear's output) and rel may differ in dtype from signal
+        vectors.index_add_(0, edges.dst, (weight.unsqueeze(-1) * rel.unsqueeze(1)).to(vectors.dtype))  # [N, V, 3]
         if self.vector_mix is not None and vec is not None:
             mix = self.vector_mix(gate).view(-1, vec.shape[1], gate.shape[1])  # [N, C_v, V]
             vectors = vectors + torch.einsum("ncd,ncv->nvd", vec, mix)

@@ -20,16 +20,25 @@ class BasisGradient:
     Every layer uses the same basis; autograd would give each layer's backward its own
     [E, O, K] gradient and sum them (two such tensors alive at once). Instead the layers add
     into one buffer, and the layer that ran first in forward — whose backward runs last —
-    hands the sum to autograd. Supports one full backward pass per forward (first derivatives).
+    hands the sum to autograd. Forwards without autograd do not register. At the end of every
+    backward pass (an autograd engine callback) the buffer and the count are reset, so a
+    partial backward (e.g. ``autograd.grad`` of one layer's weight) leaves nothing behind, and
+    layers recomputed by reentrant checkpointing (each segment its own backward pass, the
+    first recomputed layer registering as 0) hand back their own sums.
     """
 
     buffer: torch.Tensor | None = None
     layers: int = 0
 
     def register(self) -> int:
-        """Forward-order index of a new layer."""
+        """Forward-order index of a new layer (-1 when autograd is off)."""
+        if not torch.is_grad_enabled():
+            return -1
         self.layers += 1
         return self.layers - 1
+
+    def reset(self) -> None:
+        self.buffer, self.layers = None, 0
 
 
 class Workspace:
@@ -78,6 +87,21 @@ class MessagePlan:
     loops_everywhere: bool
     basis_gradient: BasisGradient = field(default_factory=BasisGradient)
     workspace: "Workspace" = field(default_factory=lambda: Workspace())
+    _cleanup_queued: bool = False
+
+    def after_backward(self) -> None:
+        """From inside a backward: free the scratch buffers and reset the basis gradient once the
+        current backward pass has ended (once per pass)."""
+        if self._cleanup_queued:
+            return
+        self._cleanup_queued = True
+
+        def cleanup() -> None:
+            self.workspace.clear()
+            self.basis_gradient.reset()
+            self._cleanup_queued = False
+
+        torch.autograd.Variable._execution_engine.queue_callback(cleanup)
 
     @classmethod
     def build(cls, edges: PairEdges, sigma: torch.Tensor | None, num_nodes: int) -> "MessagePlan":
@@ -183,10 +207,11 @@ def spatial_messages(x: torch.Tensor, basis: torch.Tensor, loop_basis: torch.Ten
     Shapes:
         x: [N, O, C]; basis: [E, O, K]; loop_basis: [K]; weight: [K, C]; output: [N, O, C]
     """
+    layer = plan.basis_gradient.register()  # here: inside Function.forward autograd is always off
     if edge_chunk_size is None:
-        out = _ChunkedMessages.apply(x, basis, weight, plan, max(plan.src.numel(), 1), kernel_dtype, True)
+        out = _ChunkedMessages.apply(x, basis, weight, plan, max(plan.src.numel(), 1), kernel_dtype, True, layer)
     else:
-        out = _ChunkedMessages.apply(x, basis, weight, plan, edge_chunk_size, kernel_dtype)
+        out = _ChunkedMessages.apply(x, basis, weight, plan, edge_chunk_size, kernel_dtype, False, layer)
     if loop_basis is not None and plan.loops.numel():
         out = out + _loop_messages(x, loop_basis @ weight, plan)
     return out
@@ -203,7 +228,7 @@ class _ChunkedMessages(torch.autograd.Function):
     temporaries live in the plan's :class:`Workspace`, shared by all chunks and layers."""
 
     @staticmethod
-    def forward(ctx, x, basis, weight, plan, chunk, kernel_dtype=None, keep=False):
+    def forward(ctx, x, basis, weight, plan, chunk, kernel_dtype, keep, layer):
         num_nodes, num_ori, _ = x.shape
         flat = x.reshape(num_nodes, -1)
         width = flat.shape[1]
@@ -220,8 +245,10 @@ class _ChunkedMessages(torch.autograd.Function):
                 rows = part.to(kernel_dtype) @ weight.to(kernel_dtype)
             elif keep:
                 rows = part @ weight
-            else:
+            elif part.dtype == weight.dtype and not torch.is_autocast_enabled(part.device.type):
                 rows = torch.mm(part, weight, out=space.take("rows", count, width, weight).view(-1, weight.shape[1]))
+            else:  # mixed dtypes (e.g. a bf16 basis under autocast): let matmul choose the result's
+                rows = part @ weight
             rows = rows.view(count, -1)  # [e, O * C]
             if keep:
                 kept.append(rows)
@@ -234,7 +261,7 @@ class _ChunkedMessages(torch.autograd.Function):
             out += _permute(reverse, plan.sigma, num_ori)
         ctx.save_for_backward(x, basis, weight, *kept)
         ctx.keep = keep
-        ctx.plan, ctx.chunk, ctx.layer = plan, chunk, plan.basis_gradient.register()
+        ctx.plan, ctx.chunk, ctx.layer = plan, chunk, layer
         ctx.kernel_dtype = kernel_dtype
         return out.view_as(x)
 
@@ -260,10 +287,20 @@ class _ChunkedMessages(torch.autograd.Function):
         grad_x = torch.zeros_like(flat)
         grad_x_permuted = torch.zeros_like(flat) if symmetric else None
         grad_weight = torch.zeros_like(weight)
-        shared = plan.basis_gradient if ctx.needs_input_grad[1] else None
-        fresh = shared is not None and shared.buffer is None
-        if fresh:  # in the basis's own dtype when the kernel GEMMs run in it
-            shared.buffer = torch.empty_like(basis, dtype=basis.dtype if low is not None else common)
+        plan.after_backward()
+        # basis gradient: the kept-kernel path returns its own (one chunk); the memory-light path
+        # adds into the buffer shared by the layers (see BasisGradient)
+        buffer_dtype = basis.dtype if low is not None else common
+        local = None
+        shared = None
+        if ctx.needs_input_grad[1] and (ctx.keep or ctx.layer < 0):
+            local = torch.empty_like(basis, dtype=buffer_dtype)
+        elif ctx.needs_input_grad[1]:
+            shared = plan.basis_gradient
+        fresh = local is not None or (shared is not None and shared.buffer is None)
+        if shared is not None and shared.buffer is None:
+            shared.buffer = torch.empty_like(basis, dtype=buffer_dtype)
+        gradient_buffer = local if local is not None else (shared.buffer if shared is not None else None)
         space = plan.workspace
         for start in range(0, plan.src.numel(), chunk):
             src, dst = plan.src[start:start + chunk], plan.dst[start:start + chunk]
@@ -295,8 +332,8 @@ class _ChunkedMessages(torch.autograd.Function):
             else:
                 grad_rows_low = grad_rows.to(low)
                 grad_weight += part_low.T @ grad_rows_low
-            if shared is not None:
-                target = shared.buffer[start:start + chunk].view(-1, basis.shape[-1])
+            if gradient_buffer is not None:
+                target = gradient_buffer[start:start + chunk].view(-1, basis.shape[-1])
                 if low is not None:
                     product = grad_rows_low @ weight_low.T  # [e * O, K] in low precision
                     if fresh:
@@ -310,7 +347,11 @@ class _ChunkedMessages(torch.autograd.Function):
         if symmetric:
             grad_x += _permute(grad_x_permuted, plan.sigma, num_ori)
         grad_basis = None
-        if shared is not None and ctx.layer == 0:
+        if local is not None:
+            grad_basis = local.to(saved[1].dtype)
+        elif shared is not None and ctx.layer == 0:
             grad_basis, shared.buffer = shared.buffer.to(saved[1].dtype), None
-            plan.workspace.clear()  # the last backward of the pass
-        return grad_x.view_as(x).to(saved[0].dtype), grad_basis, grad_weight.to(saved[2].dtype), None, None, None, None
+        if ctx.layer == 0:  # the last message backward of a full pass: free the scratch buffers
+            plan.workspace.clear()  # before the basis MLP's backward (the end-of-pass callback is later)
+        return (grad_x.view_as(x).to(saved[0].dtype), grad_basis, grad_weight.to(saved[2].dtype),
+                None, None, None, None, None)
