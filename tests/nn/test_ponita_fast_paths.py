@@ -93,21 +93,6 @@ def test_memory_light_mlp_with_workspace_and_bfloat16(monkeypatch):
     assert _worst_relative([low.float()], [plain.float()]) < 3e-2
 
 
-def test_bfloat16_mlps_stay_close_to_float32_and_keep_float32_outputs():
-    torch.manual_seed(0)
-    kwargs = dict(in_channels=1, hidden_dim=32, out_channels=2, out_vector_channels=1, num_layers=2, num_ori=8,
-                  in_vector_channels=1)
-    reference, mixed = PONITA(**kwargs), PONITA(**kwargs, mlp_dtype="bfloat16")
-    mixed.load_state_dict(reference.state_dict())
-    data = _nbody_like()
-    out_ref, grads_ref = _outputs_and_grads(reference, data.clone())
-    out, grads = _outputs_and_grads(mixed, data.clone())
-    assert all(t.dtype == torch.float32 for t in (*out, *grads))
-    error = _worst_relative(out, out_ref)
-    assert 0 < error < 5e-2  # bf16 rounding is visible, but small
-    assert _worst_relative(grads, grads_ref) < 1e-1
-
-
 def _message_setup(symmetric: bool):
     from geogen.nn.ponita.edges import pairs_from_directed
     from geogen.nn.ponita.kernel_messages import MessagePlan
@@ -140,7 +125,6 @@ def test_message_function_matches_plain_autograd_float64(symmetric, chunk):
     expected = torch.autograd.grad(reference, [x, basis, weight], grad)
     # twice: the shared basis-gradient buffer is handed over and reset after each backward
     for _ in range(2):
-        plan.basis_gradient.buffer, plan.basis_gradient.layers = None, 0
         out = spatial_messages(x, basis, loop_basis, weight, plan, edge_chunk_size=chunk)
         assert torch.allclose(out, reference, rtol=1e-12, atol=1e-12)
         got = torch.autograd.grad(out, [x, basis, weight], grad)
@@ -148,17 +132,23 @@ def test_message_function_matches_plain_autograd_float64(symmetric, chunk):
             assert torch.allclose(a, b, rtol=1e-11, atol=1e-11)
 
 
-@pytest.mark.parametrize("chunk", [None, 8])
-def test_bfloat16_mlps_on_both_paths(chunk):
-    """mlp_dtype on the default (autocast) and the memory-light (explicit) path: close to float32."""
+def _mixed_against_float32(chunk, **precision):
+    """A float32 PONITA and the same weights with ``precision`` (e.g. ``mlp_dtype=...``) on one
+    N-body-like batch: ``(mixed model, data, (out, grads), (reference out, reference grads))``."""
     torch.manual_seed(0)
     kwargs = dict(in_channels=1, hidden_dim=32, out_channels=2, out_vector_channels=1, num_layers=2, num_ori=8,
                   in_vector_channels=1, edge_chunk_size=chunk)
-    reference, mixed = PONITA(**kwargs), PONITA(**kwargs, mlp_dtype="bfloat16")
+    reference, mixed = PONITA(**kwargs), PONITA(**kwargs, **precision)
     mixed.load_state_dict(reference.state_dict())
     data = _nbody_like()
-    out_ref, grads_ref = _outputs_and_grads(reference, data.clone())
-    out, grads = _outputs_and_grads(mixed, data.clone())
+    return mixed, data, _outputs_and_grads(mixed, data.clone()), _outputs_and_grads(reference, data.clone())
+
+
+@pytest.mark.parametrize("chunk", [None, 8])
+def test_bfloat16_mlps_on_both_paths(chunk):
+    """mlp_dtype on the default (autocast) and the memory-light (explicit) path: float32 outputs
+    and gradients, bf16 rounding visible but small."""
+    _, _, (out, grads), (out_ref, grads_ref) = _mixed_against_float32(chunk, mlp_dtype="bfloat16")
     assert all(t.dtype == torch.float32 for t in (*out, *grads))
     assert 0 < _worst_relative(out, out_ref) < 5e-2
     assert _worst_relative(grads, grads_ref) < 1e-1
@@ -168,15 +158,8 @@ def test_bfloat16_mlps_on_both_paths(chunk):
 def test_bfloat16_kernel_gemms_stay_close_to_float32(chunk):
     """kernel_dtype='bfloat16' (with bf16 MLPs): outputs and every gradient in float32, within
     bf16 rounding of the float32 model; the sampled basis is stored in bfloat16."""
-    torch.manual_seed(0)
-    kwargs = dict(in_channels=1, hidden_dim=32, out_channels=2, out_vector_channels=1, num_layers=2, num_ori=8,
-                  in_vector_channels=1, edge_chunk_size=chunk)
-    reference = PONITA(**kwargs)
-    mixed = PONITA(**kwargs, mlp_dtype="bfloat16", kernel_dtype="bfloat16")
-    mixed.load_state_dict(reference.state_dict())
-    data = _nbody_like()
-    out_ref, grads_ref = _outputs_and_grads(reference, data.clone())
-    out, grads = _outputs_and_grads(mixed, data.clone())
+    mixed, data, (out, grads), (out_ref, grads_ref) = _mixed_against_float32(
+        chunk, mlp_dtype="bfloat16", kernel_dtype="bfloat16")
     assert all(t.dtype == torch.float32 for t in (*out, *grads))
     assert len(grads) == len(grads_ref)
     assert 0 < _worst_relative(out, out_ref) < 5e-2

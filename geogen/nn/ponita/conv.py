@@ -52,7 +52,7 @@ class SeparableConv(nn.Module):
         edge_chunk_size: if set, messages are computed in chunks of this many edges and the
             per-edge kernels are recomputed in the backward pass (memory ~ chunk, not E·O·C).
         kernel_dtype: precision of the spatial kernel GEMMs (e.g. ``torch.bfloat16``; see
-            :func:`~geogen.nn.ponita.kernel_messages.kernel_product`); None = the input's.
+            :func:`~geogen.nn.ponita.kernel_messages.spatial_messages`); None = the input's.
 
     Shapes:
         x: [N, O, C]; basis: [E_canonical, O, K]; loop_basis: [K]; fibre_basis: [O, O, K];

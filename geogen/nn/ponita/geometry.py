@@ -66,7 +66,7 @@ class _ChunkedBasis(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad):
         invariants, window = ctx.saved_tensors
-        params = [p for p in ctx.module.parameters()]
+        params = list(ctx.module.parameters())
         wanted = [ctx.needs_input_grad[0], ctx.needs_input_grad[1]] + [p.requires_grad for p in params]
         grads = [None] * len(wanted)
         for start in range(0, invariants.shape[0], ctx.chunk):
@@ -96,7 +96,7 @@ class _ChunkedBasis(torch.autograd.Function):
 def _sample(module: KernelBasis, invariants: torch.Tensor, window: torch.Tensor, chunk: int | None,
             dtype: torch.dtype | None) -> torch.Tensor:
     """The windowed basis ``module(invariants) * window`` in ``dtype`` (None = the invariants');
-    with ``chunk`` (and autograd on), row-chunked with activation recomputation so that only the
+    with ``chunk``, row-chunked (into one buffer, activations recomputed in backward) so that only the
     output is kept.
 
     Shapes:

@@ -10,7 +10,7 @@ from torch.autograd.function import once_differentiable
 
 from geogen.nn.ponita.edges import PairEdges
 
-__all__ = ["MessagePlan", "BasisGradient", "spatial_messages", "kernel_product"]
+__all__ = ["MessagePlan", "BasisGradient", "spatial_messages"]
 
 
 @dataclass
@@ -167,21 +167,6 @@ def _loop_messages(x: torch.Tensor, kernel: torch.Tensor, plan: MessagePlan) -> 
     return out.index_add(0, plan.loops, values).view_as(x)
 
 
-def kernel_product(basis: torch.Tensor, weight: torch.Tensor, dtype: torch.dtype | None = None) -> torch.Tensor:
-    """``basis @ weight`` with its operands rounded to ``dtype`` (e.g. bfloat16: products
-    accumulated in float32 by the GEMM, result returned in ``weight.dtype``); None = as given.
-
-    Under autograd the two gradient GEMMs run in ``dtype`` too. Each call casts the basis
-    itself, so when several layers share one basis their gradients are summed in its dtype.
-
-    Shapes:
-        basis: [..., K]; weight: [K, C]; output: [..., C]
-    """
-    if dtype is None:
-        return basis @ weight
-    return (basis.to(dtype) @ weight.to(dtype)).to(weight.dtype)
-
-
 def spatial_messages(x: torch.Tensor, basis: torch.Tensor, loop_basis: torch.Tensor | None, weight: torch.Tensor,
                      plan: MessagePlan, edge_chunk_size: int | None = None,
                      kernel_dtype: torch.dtype | None = None) -> torch.Tensor:
@@ -201,8 +186,9 @@ def spatial_messages(x: torch.Tensor, basis: torch.Tensor, loop_basis: torch.Ten
             layer); int = listed edges per chunk, kernels recomputed in backward. Both run as one
             autograd function with in-place products and one basis-gradient buffer shared by the
             layers (first derivatives only; ``_pair_messages`` is the plain-autograd reference).
-        kernel_dtype: precision of the kernel GEMMs ``basis @ W`` and their gradients (see
-            :func:`kernel_product`); messages and sums stay in ``x``'s dtype. None = ``x``'s.
+        kernel_dtype: precision of the kernel GEMMs ``basis @ W`` and their two gradients (e.g.
+            bfloat16: operands rounded to it, products accumulated in float32); messages and sums
+            stay in ``x``'s dtype. None = ``x``'s.
 
     Shapes:
         x: [N, O, C]; basis: [E, O, K]; loop_basis: [K]; weight: [K, C]; output: [N, O, C]
@@ -243,12 +229,10 @@ class _ChunkedMessages(torch.autograd.Function):
             part = basis[start:start + chunk].reshape(-1, basis.shape[-1])  # [e * O, K]
             if kernel_dtype is not None:  # low precision: kept so, the products below promote
                 rows = part.to(kernel_dtype) @ weight.to(kernel_dtype)
-            elif keep:
-                rows = part @ weight
-            elif part.dtype == weight.dtype and not torch.is_autocast_enabled(part.device.type):
+            elif keep or part.dtype != weight.dtype or torch.is_autocast_enabled(part.device.type):
+                rows = part @ weight  # kept for backward, or a dtype only matmul may choose
+            else:
                 rows = torch.mm(part, weight, out=space.take("rows", count, width, weight).view(-1, weight.shape[1]))
-            else:  # mixed dtypes (e.g. a bf16 basis under autocast): let matmul choose the result's
-                rows = part @ weight
             rows = rows.view(count, -1)  # [e, O * C]
             if keep:
                 kept.append(rows)
@@ -291,12 +275,8 @@ class _ChunkedMessages(torch.autograd.Function):
         # basis gradient: the kept-kernel path returns its own (one chunk); the memory-light path
         # adds into the buffer shared by the layers (see BasisGradient)
         buffer_dtype = basis.dtype if low is not None else common
-        local = None
-        shared = None
-        if ctx.needs_input_grad[1] and (ctx.keep or ctx.layer < 0):
-            local = torch.empty_like(basis, dtype=buffer_dtype)
-        elif ctx.needs_input_grad[1]:
-            shared = plan.basis_gradient
+        local = torch.empty_like(basis, dtype=buffer_dtype) if ctx.needs_input_grad[1] and ctx.keep else None
+        shared = plan.basis_gradient if ctx.needs_input_grad[1] and not ctx.keep else None
         fresh = local is not None or (shared is not None and shared.buffer is None)
         if shared is not None and shared.buffer is None:
             shared.buffer = torch.empty_like(basis, dtype=buffer_dtype)
