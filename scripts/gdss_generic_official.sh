@@ -2,7 +2,7 @@
 # A generic-graph dataset with its official GDSS checkpoint and the checkpoint's own sampler (EMA
 # weights, 1,000 steps), as many samples per seed as test graphs, in size buckets (--max-pairs),
 # then the GDSS-kernel MMDs against the test split.
-# Usage: [DEVICE=cuda] [MAX_PAIRS=N] [CKPT_DIR=DIR] scripts/gdss_generic_official.sh NAME OUTDIR SEED...
+# Usage: [DEVICE=cuda] [MAX_PAIRS=N] [CKPT_DIR=DIR] [PROGRESS=1] scripts/gdss_generic_official.sh NAME OUTDIR SEED...
 #   NAME: enzymes | grid | community_small | ego_small. Converts CKPT_DIR/gdss_NAME.pth (default
 #   ../shared/reference/gdss_checkpoints) to OUTDIR/NAME.ckpt if that file is absent.
 #   MAX_PAIRS: padded node pairs per size bucket (default 40000, sized for the CPU; on a GPU use
@@ -27,7 +27,7 @@ ckpt_dir=${CKPT_DIR:-../shared/reference/gdss_checkpoints}
 for seed in "$@"; do
   date -u; uptime
   .venv/bin/geogen sample "$ckpt" -n "$count" --seed "$seed" --batch-size 20 --max-pairs "${MAX_PAIRS:-40000}" \
-    --device "${DEVICE:-cpu}" --out "$out/${name}_s$seed.pkl"
+    --device "${DEVICE:-cpu}" ${PROGRESS:+--progress} --out "$out/${name}_s$seed.pkl"
   .venv/bin/geogen evaluate graphs --samples "$out/${name}_s$seed.pkl" --reference "$reference" \
     --out "$out/${name}_s$seed.eval.json"
 done

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from geogen.nn.gdss.attention import FUSED_MIN_BATCH
+from geogen.nn.gdss.attention import DENSE_FUSED_MIN_NODES, FUSED_MIN_BATCH
 from geogen.nn.compiled_kernels import CompiledKernels
-from geogen.nn.gdss.fused_scores import packed_tanh_scores
+from geogen.nn.gdss.fused_scores import dense_tanh_scores, packed_tanh_scores
 from geogen.nn.gdss.score_adj import ScoreNetworkA
 
 
@@ -86,6 +86,45 @@ def test_score_network_a_fused_equals_matmul_path():
     torch.testing.assert_close(out_fused, out_ref, rtol=1e-5, atol=1e-5)
     for ref, new in zip(grads_ref, grads_fused):
         torch.testing.assert_close(new, ref, rtol=1e-4, atol=1e-5)
+
+
+def test_dense_scores_match_per_head_matmuls():
+    """The node-last kernel for large graphs: eager in float64 and compiled in float32."""
+    torch.manual_seed(4)
+    query = torch.randn(3, 2, 11, 4, dtype=torch.float64) * 3  # [M, H, N, d], some saturated
+    key = torch.randn(3, 2, 11, 4, dtype=torch.float64) * 3
+    reference = torch.tanh(query @ key.transpose(-1, -2)).sum(dim=1)
+    torch.testing.assert_close(dense_tanh_scores(query, key, CompiledKernels(compile=False)), reference,
+                               rtol=1e-12, atol=1e-12)
+    kernels = CompiledKernels()
+    compiled = dense_tanh_scores(query.float(), key.float(), kernels)
+    assert kernels.enabled  # it was compiled, not run eagerly after a failure
+    torch.testing.assert_close(compiled, reference.float(), rtol=1e-5, atol=1e-5)
+
+
+def test_score_network_a_large_graphs_take_the_dense_kernel_in_inference_only():
+    torch.manual_seed(5)
+    net = ScoreNetworkA(num_features=3, hidden_dim=8, attn_dim=8, num_layers=2, num_linears=2,
+                        c_init=2, c_hid=4, c_final=2, num_heads=2)
+    nodes = DENSE_FUSED_MIN_NODES + 6
+    mask = torch.arange(nodes)[None] < torch.tensor([[nodes], [DENSE_FUSED_MIN_NODES - 10]])
+    adj = (torch.rand(2, nodes, nodes) > 0.8).float().triu(1)
+    adj = (adj + adj.transpose(1, 2)) * mask[:, None] * mask[:, :, None]
+    x = torch.randn(2, nodes, 3) * mask[..., None]
+    calls = []
+    import geogen.nn.gdss.attention as attention
+
+    original = attention.dense_tanh_scores
+    try:
+        attention.dense_tanh_scores = lambda *a: calls.append(1) or original(*a)
+        with torch.no_grad():
+            fast = net(x, adj, mask)
+        assert len(calls) == 2  # both layers used the kernel
+        out = net(x, adj, mask)  # with autograd: the differentiable matmul path
+        assert len(calls) == 2 and out.requires_grad
+    finally:
+        attention.dense_tanh_scores = original
+    torch.testing.assert_close(fast, out.detach(), rtol=1e-5, atol=1e-6)
 
 
 def test_index_pair_packing_equals_matmul_packing():

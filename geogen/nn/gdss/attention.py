@@ -15,15 +15,18 @@ import torch
 from torch import Tensor, nn
 
 from geogen.nn.compiled_kernels import default_kernels
-from geogen.nn.gdss.fused_scores import packed_tanh_scores
+from geogen.nn.gdss.fused_scores import dense_tanh_scores, packed_tanh_scores
 from geogen.nn.gdss.dense_ops import PairPacking, gcn_normalize_looped, mask_nodes
 from geogen.nn.gdss.mlp import MLP
 
-__all__ = ["GraphAttentionLayer", "FUSED_MIN_BATCH"]
+__all__ = ["GraphAttentionLayer", "FUSED_MIN_BATCH", "DENSE_FUSED_MIN_NODES"]
 
 # Below this many (channel, graph) pairs the batched matmuls are fast enough that compiling the
 # fused kernel (seconds, once per process) would not pay off, e.g. for `geogen sample -n 100`.
 FUSED_MIN_BATCH = 1024
+# Smaller batches of graphs with at least this many nodes (grid, ENZYMES) compute the scores in
+# inference with the compiled node-last kernel (:func:`dense_tanh_scores`).
+DENSE_FUSED_MIN_NODES = 64
 
 
 class GraphAttentionLayer(nn.Module):
@@ -40,7 +43,9 @@ class GraphAttentionLayer(nn.Module):
             needs the edge output), which changes no output that is used.
         fused: on the CPU and for at least ``FUSED_MIN_BATCH`` (channel, graph) pairs, compute
             the attention scores with the fused batch-last kernel
-            (:mod:`geogen.nn.gdss.fused_scores`); otherwise batched matmuls. Same maths.
+            (:mod:`geogen.nn.gdss.fused_scores`); in inference on graphs of at least
+            ``DENSE_FUSED_MIN_NODES`` nodes, with the compiled node-last kernel; otherwise
+            batched matmuls. Same maths.
 
     Shapes:
         x ``[B, N, F]``, adj ``[B, P, C_in]`` packed symmetric channels, mask ``[B, N]``,
@@ -125,5 +130,9 @@ class GraphAttentionLayer(nn.Module):
             return packed.view(channels, batch, -1).permute(1, 2, 0).contiguous()
         query = query.reshape(heads).transpose(1, 2)  # [C*B, H, N, d]
         key = key.reshape(heads).transpose(1, 2)
-        scores = torch.tanh(query @ key.transpose(-1, -2)).sum(dim=1)  # [C*B, N, N]
+        if (self.fused and query.device.type == "cpu" and kernels.enabled and nodes >= DENSE_FUSED_MIN_NODES
+                and not (torch.is_grad_enabled() and (query.requires_grad or key.requires_grad))):
+            scores = dense_tanh_scores(query, key, kernels)  # [C*B, N, N]
+        else:
+            scores = torch.tanh(query @ key.transpose(-1, -2)).sum(dim=1)  # [C*B, N, N]
         return pairs.pack_symmetrized(scores.view(channels, batch, nodes, nodes)).contiguous()
