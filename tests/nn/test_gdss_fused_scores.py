@@ -142,6 +142,12 @@ def test_index_pair_packing_equals_matmul_packing():
     torch.testing.assert_close(b.pack_symmetrized(dense.transpose(0, 1)), a.pack_symmetrized(dense.transpose(0, 1)))
     torch.testing.assert_close(b.pair_mask(mask), a.pair_mask(mask))
     assert isinstance(pair_packing(200, dense), IndexPairPacking)  # no [N^2, P] matrices for large N
+    # gradients through the 2-D gathers (and the in-place sum of the two triangles)
+    dense.requires_grad_()
+    packed.requires_grad_()
+    assert torch.autograd.gradcheck(lambda d: b.pack_symmetrized(d.transpose(0, 1)), (dense,))
+    assert torch.autograd.gradcheck(lambda p: b.unpack_channels_first(p, 1.0), (packed,))
+    assert torch.autograd.gradcheck(lambda d: b.pack(d), (dense,))
 
 
 def test_official_ema_shadow_params_become_a_state_dict():
