@@ -6,9 +6,8 @@
 #   NAME: enzymes | grid | community_small | ego_small. Converts CKPT_DIR/gdss_NAME.pth (default
 #   ../shared/reference/gdss_checkpoints) to OUTDIR/NAME.ckpt if that file is absent.
 #   MAX_PAIRS: padded node pairs per size bucket (default 40000, sized for the CPU; on a GPU use
-#   e.g. 3000000 so that grid's 20 graphs run as one batch). Grid costs ~2 h per seed on 2 CPU
-#   cores (2026-12-01, estimated from 2.9-3.3 s per ScoreNetworkA call at 20 graphs with the CLI's
-#   allocator setting, scripts/benchmark_gdss_large.py): use DEVICE=cuda.
+#   e.g. 3000000 so that grid's 20 graphs run as one batch). Grid took 70-88 min per seed on the
+#   2-core machine with three seeds run at once, 1 thread each (2026-12-01, docs/results.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GEOGEN_DATA_MIRROR=${GEOGEN_DATA_MIRROR:-../shared/data} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}

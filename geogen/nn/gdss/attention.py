@@ -122,15 +122,15 @@ class GraphAttentionLayer(nn.Module):
         heads = (channels * batch, nodes, self.num_heads, self.attn_dim // self.num_heads)
         query = query * (1.0 / math.sqrt(self.out_dim))
         kernels = default_kernels()
-        if (self.fused and query.device.type == "cpu" and kernels.enabled
-                and channels * batch >= FUSED_MIN_BATCH):
+        compiled = self.fused and query.device.type == "cpu" and kernels.enabled
+        if compiled and channels * batch >= FUSED_MIN_BATCH:
             packed = packed_tanh_scores(query.reshape(heads), key.reshape(heads), pairs.rows, pairs.cols,
                                         kernels)  # [C*B, P]
             # contiguous now: the edge MLP's concat reads a permuted view ~6x slower
             return packed.view(channels, batch, -1).permute(1, 2, 0).contiguous()
         query = query.reshape(heads).transpose(1, 2)  # [C*B, H, N, d]
         key = key.reshape(heads).transpose(1, 2)
-        if (self.fused and query.device.type == "cpu" and kernels.enabled and nodes >= DENSE_FUSED_MIN_NODES
+        if (compiled and nodes >= DENSE_FUSED_MIN_NODES
                 and not (torch.is_grad_enabled() and (query.requires_grad or key.requires_grad))):
             scores = dense_tanh_scores(query, key, kernels)  # [C*B, N, N]
         else:
