@@ -35,9 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--max-pairs", type=int, default=None,
-                        help="sample in size buckets: sort the drawn node counts and pad each batch only to its "
-                             "largest graph, at most this many padded node pairs (graphs x size^2) per batch; "
-                             "for wide size ranges (ENZYMES, grid: --batch-size 20 --max-pairs 40000)")
+                        help="run the score networks in size buckets of at most this many padded node pairs "
+                             "(graphs x size^2), each padded only to its largest graph; the sampler still runs "
+                             "on the whole batch, so the samples do not change. For wide size ranges "
+                             "(ENZYMES: --batch-size 64, grid: --batch-size 8, with --max-pairs 40000)")
     parser.add_argument("--conformers", action="store_true", help="add RDKit 3D coordinates to SDF")
     parser.add_argument("--no-ema", action="store_true", help="use the raw instead of the EMA weights")
     parser.add_argument("--progress", action="store_true", help="show a progress bar per batch")

@@ -97,6 +97,8 @@ class DenseGraph(State):
     mask: Tensor
 
     COMPONENTS: ClassVar[tuple[str, ...]] = ("x", "adj")
+    #: number of node axes after the batch axis, per component (x: nodes, adj: node pairs)
+    NODE_AXES: ClassVar[dict[str, int]] = {"x": 1, "adj": 2}
 
     def __post_init__(self) -> None:
         if self.x.dim() != 3 or self.mask.dim() != 2 or self.adj.dim() not in (3, 4):
@@ -130,6 +132,15 @@ class DenseGraph(State):
         pair = mask.unsqueeze(2) * mask.unsqueeze(1)  # [B, N, N]
         eye = torch.eye(self.mask.shape[1], dtype=pair.dtype, device=pair.device)
         return pair * (1 - eye)
+
+    def take(self, index: Tensor, num_nodes: int) -> "DenseGraph":
+        """The graphs at ``index [b]``, padding cut to the first ``num_nodes`` nodes.
+
+        Only valid when every taken graph's real nodes are among the first ``num_nodes``.
+        """
+        nodes = slice(None, num_nodes)
+        return DenseGraph(x=self.x[index, nodes], adj=self.adj[index, nodes, nodes],
+                          mask=self.mask[index, nodes])
 
     def broadcast_time(self, t: Tensor) -> dict[str, Tensor]:
         return {

@@ -9,17 +9,16 @@ optimiser and how node counts for new samples are drawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
 
 import lightning as L
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from geogen.data.states import DenseGraph
 from geogen.diffusion import DenoiserScoreFn, JointSDE, Parameterization, Sampler
 from geogen.errors import GeogenError
 from geogen.methods.outputs import GraphOutputKind
+from geogen.methods.size_buckets import BucketedDenoiser
 
 __all__ = ["GDSS", "GDSSDenoiser", "GDSSLoss", "GraphSamples"]
 
@@ -187,67 +186,45 @@ class GDSS(L.LightningModule):
         adj = torch.zeros(len(counts), size, size, device=device)
         return DenseGraph(x=x, adj=adj, mask=mask)
 
-    def _batches(self, num_samples: int, batch_size: int, max_pairs: int | None,
-                 generator: torch.Generator) -> Iterator[DenseGraph]:
-        """Templates to sample: fixed-size batches padded to ``max_nodes``, or size buckets.
-
-        With ``max_pairs``, all node counts are drawn first and sorted (largest first); each batch
-        takes at most ``batch_size`` graphs and ``max_pairs`` padded node pairs (graphs x size^2,
-        but at least one graph) and is padded only to its own largest graph. The score networks'
-        outputs on real nodes do not depend on the padding, so this samples the same distribution.
-        """
-        if max_pairs is None:
-            for start in range(0, num_samples, batch_size):
-                yield self.template(min(batch_size, num_samples - start), generator)
-            return
-        counts = self.draw_node_counts(num_samples, generator).sort(descending=True).values
-        start = 0
-        while start < num_samples:
-            size = max(int(counts[start]), 1)
-            take = max(1, min(batch_size, max_pairs // (size * size)))
-            yield self.template(0, counts=counts[start:start + take], num_nodes=size)
-            start += take
-
     @torch.no_grad()
     def sample(self, num_samples: int, *, sampler: Sampler | None = None, batch_size: int = 1024,
                seed: int = 0, progress: bool = False, max_pairs: int | None = None) -> GraphSamples:
         """Generate ``num_samples`` graphs in batches; NFE is per network and per batch.
 
+        Every batch draws its node counts from the training distribution (GDSS's ``init_flags``)
+        and is padded to ``max_nodes``; graphs come out in draw order. The batch is what GDSS's
+        Langevin step size averages over (batch means of per-graph norms), so ``batch_size``
+        matters for PC and S4 sampling: the official code samples generic graphs in rounds of
+        its training batch size (grid 8, ENZYMES 64, community/ego 128).
+
         Args:
-            max_pairs: sample in size buckets (see :meth:`_batches`): for datasets with a wide
-                range of graph sizes (ENZYMES, grid) most of the padded work disappears. The
-                graphs then come out largest first. None: batches padded to ``max_nodes``.
+            max_pairs: evaluate the score networks in size buckets of at most this many padded
+                node pairs (:class:`geogen.methods.size_buckets.BucketedDenoiser`): for datasets
+                with a wide range of graph sizes (ENZYMES, grid) most of the padded work
+                disappears. The sampler still runs on the whole padded batch, so the samples
+                are those of unbucketed sampling up to float round-off. None: one call per batch.
         """
         if max_pairs is not None and max_pairs < 1:
             raise GeogenError("max_pairs must be at least 1")
+        if batch_size < 1:
+            raise GeogenError("batch_size must be at least 1")
         sampler = sampler if sampler is not None else self.sampler
+        denoiser = self.denoiser if max_pairs is None else BucketedDenoiser(self.denoiser,
+                                                                             max_pairs=max_pairs)
+        score_fn = DenoiserScoreFn(denoiser, self.process, self.parameterizations)
         generator = torch.Generator().manual_seed(seed)
         states, nfe, seconds = [], 0, 0.0
         was_training = self.training
         self.eval()
         try:
-            for template in self._batches(num_samples, batch_size, max_pairs, generator):
+            for start in range(0, num_samples, batch_size):
+                template = self.template(min(batch_size, num_samples - start), generator)
                 seed_batch = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
-                result = sampler.sample(self.score_fn(), template, generator=seed_batch,
-                                        progress=progress)
+                result = sampler.sample(score_fn, template, generator=seed_batch, progress=progress)
                 states.append(result.state)
                 nfe, seconds = max(nfe, result.nfe), seconds + result.seconds
         finally:
             self.train(was_training)
-        return GraphSamples(state=_concat_padded(states), nfe=nfe, seconds=seconds)
-
-
-def _concat_padded(states: list[DenseGraph]) -> DenseGraph:
-    """Concatenate batches padded to different node counts, zero-padding to the largest."""
-    size = max(state.mask.size(1) for state in states)
-
-    def pad(state: DenseGraph) -> DenseGraph:
-        extra = size - state.mask.size(1)
-        if extra == 0:
-            return state
-        return DenseGraph(x=F.pad(state.x, (0, 0, 0, extra)), adj=F.pad(state.adj, (0, extra, 0, extra)),
-                          mask=F.pad(state.mask, (0, extra)))
-
-    padded = [pad(state) for state in states]
-    return DenseGraph(x=torch.cat([s.x for s in padded]), adj=torch.cat([s.adj for s in padded]),
-                      mask=torch.cat([s.mask for s in padded]))
+        state = DenseGraph(x=torch.cat([s.x for s in states]), adj=torch.cat([s.adj for s in states]),
+                           mask=torch.cat([s.mask for s in states]))
+        return GraphSamples(state=state, nfe=nfe, seconds=seconds)

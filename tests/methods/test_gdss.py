@@ -24,6 +24,7 @@ from geogen.errors import GeogenError
 from geogen.methods.checkpointing import load_method, save_geogen_checkpoint
 from geogen.methods.gdss import GDSS, GDSSDenoiser
 from geogen.methods.outputs import GraphOutput
+from geogen.methods.size_buckets import BucketedDenoiser, size_buckets
 from geogen.nn.gdss import ScoreNetworkA, ScoreNetworkX
 
 TINY_CONFIG = {
@@ -127,42 +128,71 @@ def test_sample_respects_masks_and_counts_nfe(sampler_kind):
     assert samples.nfe == (40 if sampler_kind == "pc" else 5)
 
 
-class _RecordingSampler:
-    """Wraps a sampler and records the template shape of every batch."""
+class _RecordingDenoiser:
+    """Wraps a denoiser and records (graphs, padded size, largest graph) of every call."""
 
-    def __init__(self, sampler) -> None:
-        self.sampler, self.shapes = sampler, []
+    def __init__(self, denoiser) -> None:
+        self.denoiser, self.calls = denoiser, []
 
-    def sample(self, score_fn, template, **kwargs):
-        self.shapes.append((template.batch_size, template.mask.size(1), int(template.mask.sum(1).max())))
-        return self.sampler.sample(score_fn, template, **kwargs)
+    def __call__(self, state, t):
+        self.calls.append((state.batch_size, state.mask.size(1), int(state.mask.sum(1).max())))
+        return self.denoiser(state, t)
 
 
-def test_size_bucketed_sampling_pads_each_batch_to_its_largest_graph():
+def test_size_buckets_respect_the_pair_budget_largest_first():
+    counts = torch.tensor([1, 6, 2, 2, 6, 1, 3])
+    buckets = size_buckets(counts, max_pairs=40)
+    assert sorted(torch.cat([b.index for b in buckets]).tolist()) == list(range(7))
+    sizes = [b.num_nodes for b in buckets]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] == 6
+    for bucket in buckets:
+        assert int(counts[bucket.index].max()) == bucket.num_nodes
+        assert len(bucket.index) == 1 or len(bucket.index) * bucket.num_nodes ** 2 <= 40
+    assert len(size_buckets(counts, max_pairs=10**6)) == 1
+    with pytest.raises(GeogenError, match="max_pairs"):
+        size_buckets(counts, max_pairs=0)
+
+
+def test_bucketed_denoiser_matches_one_padded_call():
+    method = tiny_gdss().double()
+    counts = torch.tensor([1, 6, 2, 2, 6, 3])
+    template = method.template(0, counts=counts)
+    generator = torch.Generator().manual_seed(0)
+    state = method.process.prior_sample(DenseGraph(x=template.x.double(), adj=template.adj.double(),
+                                                   mask=template.mask), generator)
+    t = torch.rand(6, dtype=torch.float64, generator=generator)
+    recorder = _RecordingDenoiser(method.denoiser)
+    bucketed = BucketedDenoiser(recorder, max_pairs=40)(state, t)
+    direct = method.denoiser(state, t)
+    for name in ("x", "adj"):
+        assert bucketed[name].shape == direct[name].shape
+        torch.testing.assert_close(bucketed[name], direct[name], rtol=0, atol=1e-12)
+    assert len(recorder.calls) > 1
+    for graphs, padded, largest in recorder.calls:
+        assert padded == largest and (graphs == 1 or graphs * padded * padded <= 40)
+
+
+def test_bucketed_denoiser_rejects_nodes_that_are_not_first():
+    method = tiny_gdss()
+    state = method.template(0, counts=torch.tensor([2, 3]))
+    shuffled = DenseGraph(x=state.x, adj=state.adj, mask=state.mask.flip(1))
+    with pytest.raises(GeogenError, match="nodes first"):
+        BucketedDenoiser(method.denoiser, max_pairs=4)(shuffled, torch.ones(2))
+
+
+def test_size_bucketed_sampling_gives_the_unbucketed_samples():
+    """Buckets change only how the networks are called: the PC sampler's batch-coupled
+    Langevin step size and the noise are those of the padded batch."""
     method = tiny_gdss()
     method.node_count_probs.zero_()
     method.node_count_probs[[1, 2, 6]] = torch.tensor([0.4, 0.4, 0.2])
-    recorder = _RecordingSampler(DPMSolverPP(method.process, num_steps=3))
-    samples = method.sample(9, sampler=recorder, batch_size=4, seed=2, max_pairs=40)
-    for batch, padded, largest in recorder.shapes:
-        assert padded == largest  # no batch is padded beyond its own largest graph
-        assert batch <= 4 and (batch == 1 or batch * padded * padded <= 40)
-    state = samples.state
-    counts = state.mask.sum(1)
-    assert state.adj.shape == (9, 6, 6) and counts.tolist() == sorted(counts.tolist(), reverse=True)
-    assert torch.all(state.adj[~state.mask] == 0) and torch.all(state.x[~state.mask] == 0)
-    assert torch.equal(state.mask, torch.arange(6) < counts.unsqueeze(1))
-    again = method.sample(9, sampler=recorder.sampler, batch_size=4, seed=2, max_pairs=40).state
-    assert torch.equal(again.adj, state.adj) and torch.equal(again.x, state.x)
-
-
-def test_size_buckets_draw_the_same_node_counts_as_plain_batches():
-    """Bucketing reorders and re-pads; the node counts come from the same draw."""
-    method = tiny_gdss()
-    sampler = DPMSolverPP(method.process, num_steps=2)
-    plain = method.sample(32, sampler=sampler, batch_size=32, seed=5).state.mask.sum(1)
-    bucketed = method.sample(32, sampler=sampler, batch_size=32, seed=5, max_pairs=50).state.mask.sum(1)
-    assert sorted(plain.tolist(), reverse=True) == bucketed.tolist()
+    sampler = PCSampler(method.process, corrector=Langevin(snr=0.2, scale_eps=0.7), num_steps=6)
+    plain = method.sample(9, sampler=sampler, batch_size=4, seed=2)
+    bucketed = method.sample(9, sampler=sampler, batch_size=4, seed=2, max_pairs=40)
+    assert bucketed.nfe == plain.nfe == 12
+    assert torch.equal(bucketed.state.mask, plain.state.mask)
+    torch.testing.assert_close(bucketed.state.adj, plain.state.adj, rtol=0, atol=1e-4)
+    torch.testing.assert_close(bucketed.state.x, plain.state.x, rtol=0, atol=1e-4)
 
 
 def test_max_pairs_must_be_positive():
