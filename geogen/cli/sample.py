@@ -37,7 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-pairs", type=int, default=None,
                         help="run the score networks in size buckets of at most this many padded node pairs "
                              "(graphs x size^2), each padded only to its largest graph; the sampler still runs "
-                             "on the whole batch, so the samples do not change. For wide size ranges "
+                             "on the whole batch (padded to the model's max nodes), so the samples do not change. "
+                             "For wide size ranges "
                              "(ENZYMES: --batch-size 64, grid: --batch-size 8, with --max-pairs 40000)")
     parser.add_argument("--conformers", action="store_true", help="add RDKit 3D coordinates to SDF")
     parser.add_argument("--no-ema", action="store_true", help="use the raw instead of the EMA weights")
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
                "seconds": round(samples.seconds, 3),
                "seconds_total": round(time.perf_counter() - start, 3),
                "sampler": repr(sampler), "seed": args.seed, "checkpoint": str(checkpoint),
-               **({"max_pairs": args.max_pairs, "batch_size": args.batch_size} if args.max_pairs else {}),
+               "batch_size": args.batch_size, **({"max_pairs": args.max_pairs} if args.max_pairs else {}),
                **method.output.summary(decoded)}
     write_json(summary, out.with_name(out.name + ".json"))
     print(f"wrote {', '.join(str(p) for p in written)} ({args.num_samples} samples)")

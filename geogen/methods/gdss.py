@@ -158,9 +158,15 @@ class GDSS(L.LightningModule):
             self.node_count_probs[: probs.numel()] = probs.to(self.node_count_probs.device)
 
     # ---- sampling ----
-    def score_fn(self) -> DenoiserScoreFn:
-        """The sampler-facing score function of the current weights."""
-        return DenoiserScoreFn(self.denoiser, self.process, self.parameterizations)
+    def score_fn(self, max_pairs: int | None = None) -> DenoiserScoreFn:
+        """The sampler-facing score function of the current weights.
+
+        Args:
+            max_pairs: call the networks in size buckets (see :meth:`sample`).
+        """
+        denoiser = self.denoiser if max_pairs is None else BucketedDenoiser(self.denoiser,
+                                                                             max_pairs=max_pairs)
+        return DenoiserScoreFn(denoiser, self.process, self.parameterizations)
 
     def draw_node_counts(self, num_samples: int, generator: torch.Generator | None = None) -> Tensor:
         """``[num_samples]`` node counts drawn from the training node-count distribution (on the CPU)."""
@@ -202,16 +208,15 @@ class GDSS(L.LightningModule):
                 node pairs (:class:`geogen.methods.size_buckets.BucketedDenoiser`): for datasets
                 with a wide range of graph sizes (ENZYMES, grid) most of the padded work
                 disappears. The sampler still runs on the whole padded batch, so the samples
-                are those of unbucketed sampling up to float round-off. None: one call per batch.
+                are those of unbucketed sampling up to float round-off (and the sampler's memory
+                is that of the padded batch). None: one call per batch.
         """
         if max_pairs is not None and max_pairs < 1:
             raise GeogenError("max_pairs must be at least 1")
         if batch_size < 1:
             raise GeogenError("batch_size must be at least 1")
         sampler = sampler if sampler is not None else self.sampler
-        denoiser = self.denoiser if max_pairs is None else BucketedDenoiser(self.denoiser,
-                                                                             max_pairs=max_pairs)
-        score_fn = DenoiserScoreFn(denoiser, self.process, self.parameterizations)
+        score_fn = self.score_fn(max_pairs)
         generator = torch.Generator().manual_seed(seed)
         states, nfe, seconds = [], 0, 0.0
         was_training = self.training

@@ -68,7 +68,9 @@ class BucketedDenoiser:
     """``denoiser(state, t)`` evaluated bucket by bucket (see :func:`size_buckets`).
 
     The state must be padded as :meth:`geogen.methods.gdss.GDSS.template` pads it: each graph's
-    nodes first (``mask[b] = arange(N) < count_b``).
+    nodes first (``mask[b] = arange(N) < count_b``). The denoiser's outputs must be components of
+    :class:`DenseGraph` (``x``, ``adj``) and must not depend on padding (true of masked networks
+    such as GDSS's); padded entries of the returned outputs are zero.
 
     Args:
         denoiser: ``denoiser(DenseGraph, t[B]) -> {"x": [B, N, F], "adj": [B, N, N]}``.
@@ -80,6 +82,8 @@ class BucketedDenoiser:
             raise GeogenError("max_pairs must be at least 1")
         self.denoiser = denoiser
         self.max_pairs = int(max_pairs)
+        self._mask: Tensor | None = None  # the buckets of the last mask seen (fixed during a run)
+        self._buckets: list[SizeBucket] = []
 
     def __call__(self, state: DenseGraph, t: Tensor) -> dict[str, Tensor]:
         """Outputs shaped like the padded batch; zero on padded nodes.
@@ -87,24 +91,34 @@ class BucketedDenoiser:
         Shapes:
             state: x ``[B, N, F]``, adj ``[B, N, N]``, mask ``[B, N]``; t ``[B]``.
         """
-        counts = state.mask.sum(1)
         size = state.mask.size(1)
-        prefix = torch.arange(size, device=counts.device) < counts.unsqueeze(1)
-        if not torch.equal(prefix, state.mask):
-            raise GeogenError("size-bucketed sampling needs each graph's nodes first in its padding")
-        buckets = size_buckets(counts, self.max_pairs)
+        buckets = self._buckets_of(state.mask)
         if len(buckets) == 1 and buckets[0].num_nodes == size:
             return dict(self.denoiser(state, t))
         outputs: dict[str, Tensor] = {}
         for bucket in buckets:
             n, index = bucket.num_nodes, bucket.index
             for name, value in self.denoiser(state.take(index, n), t[index]).items():
+                if name not in DenseGraph.NODE_AXES:
+                    raise GeogenError(f"size buckets cannot place a denoiser output named {name!r} "
+                                      f"(known: {sorted(DenseGraph.NODE_AXES)})")
                 axes = DenseGraph.NODE_AXES[name]
                 if name not in outputs:
                     outputs[name] = value.new_zeros((state.batch_size, *([size] * axes),
                                                      *value.shape[1 + axes:]))
                 outputs[name][(index, *([slice(None, n)] * axes))] = value
         return outputs
+
+    def _buckets_of(self, mask: Tensor) -> list[SizeBucket]:
+        # a sampler keeps one mask for a whole run: check and bucket it once, not at every call
+        if mask is self._mask:
+            return self._buckets
+        counts = mask.sum(1)
+        prefix = torch.arange(mask.size(1), device=counts.device) < counts.unsqueeze(1)
+        if not torch.equal(prefix, mask):
+            raise GeogenError("size-bucketed sampling needs each graph's nodes first in its padding")
+        self._mask, self._buckets = mask, size_buckets(counts, self.max_pairs)
+        return self._buckets
 
     def __repr__(self) -> str:
         return f"BucketedDenoiser(max_pairs={self.max_pairs})"
