@@ -8,8 +8,9 @@
 #   NAME: enzymes | grid | community_small | ego_small. Converts CKPT_DIR/gdss_NAME.pth (default
 #   ../shared/reference/gdss_checkpoints) to OUTDIR/NAME.ckpt if that file is absent.
 #   MAX_PAIRS: padded node pairs per size bucket (default 40000, sized for the CPU; on a GPU use
-#   e.g. 3000000 so that a batch is one call). Grid took 70-88 min per seed on the 2-core machine
-#   with three seeds run at once, 1 thread each (2026-12-01, docs/results.md).
+#   e.g. 3000000 so that a batch is one call). Grid in rounds of 8 took 122-132 min per seed
+#   (24 graphs; this script samples 20) on the 2-core machine with three seeds run at once,
+#   1 thread each (2026-12-01, docs/results.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GEOGEN_DATA_MIRROR=${GEOGEN_DATA_MIRROR:-../shared/data} OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
