@@ -176,17 +176,17 @@ class GDSS(L.LightningModule):
                                  generator=generator)
 
     def template(self, num_samples: int, generator: torch.Generator | None = None,
-                 counts: Tensor | None = None, num_nodes: int | None = None) -> DenseGraph:
-        """An all-zero DenseGraph whose masks follow the training node-count distribution.
+                 counts: Tensor | None = None) -> DenseGraph:
+        """An all-zero DenseGraph padded to ``max_nodes`` whose masks follow the training
+        node-count distribution.
 
         Args:
             counts: ``[B]`` node counts to use instead of drawing ``num_samples`` of them.
-            num_nodes: padded size (default ``max_nodes``; at least ``counts.max()``).
         """
         counts = self.draw_node_counts(num_samples, generator) if counts is None else counts
         device = self.node_count_probs.device
         counts = counts.to(device)
-        size = self.max_nodes if num_nodes is None else num_nodes
+        size = self.max_nodes
         mask = torch.arange(size, device=device) < counts.unsqueeze(1)  # [B, N]
         x = torch.zeros(len(counts), size, self.num_features, device=device)
         adj = torch.zeros(len(counts), size, size, device=device)
@@ -211,8 +211,6 @@ class GDSS(L.LightningModule):
                 are those of unbucketed sampling up to float round-off (and the sampler's memory
                 is that of the padded batch). None: one call per batch.
         """
-        if max_pairs is not None and max_pairs < 1:
-            raise GeogenError("max_pairs must be at least 1")
         if batch_size < 1:
             raise GeogenError("batch_size must be at least 1")
         sampler = sampler if sampler is not None else self.sampler
