@@ -68,7 +68,7 @@ def test_score_network_a_fused_equals_matmul_path():
     """Above ``FUSED_MIN_BATCH`` the network takes the fused path; outputs and grads agree."""
     torch.manual_seed(2)
     net = ScoreNetworkA(num_features=4, hidden_dim=8, attn_dim=8, num_layers=2, num_linears=2,
-                        c_init=2, c_hid=4, c_final=2, num_heads=2)
+                        c_init=2, c_hid=4, c_final=2, num_heads=2, batch_last=False)
     batch, nodes = FUSED_MIN_BATCH // 2, 5  # C * B = 1024 on the first layer
     mask = torch.arange(nodes)[None] < torch.randint(2, nodes + 1, (batch, 1))
     adj = torch.rand(batch, nodes, nodes).triu(1)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from geogen.nn.compiled_kernels import default_kernels
 from geogen.nn.gdss.attention import GraphAttentionLayer
+from geogen.nn.gdss.batch_last import batch_last_applies, score_adj_batch_last
 from geogen.nn.gdss.dense_ops import pair_packing, symmetric_powers
 from geogen.nn.gdss.mlp import MLP
 
@@ -22,6 +24,9 @@ class ScoreNetworkA(nn.Module):
         num_layers: GMH layers; num_linears: depth of each layer's edge MLP.
         c_init: adjacency powers fed in; c_hid: hidden channels; c_final: last layer's channels.
         num_heads: attention heads.
+        batch_last: for large batches of small graphs on the CPU, evaluate the whole network
+            as one compiled graph in a batch-last layout (:mod:`geogen.nn.gdss.batch_last`);
+            False always takes the batched path. Same maths.
 
     Shapes:
         x ``[B, N, F]``, adj ``[B, N, N]``, mask ``[B, N]`` -> ``[B, N, N]``, symmetric, zero on
@@ -29,9 +34,11 @@ class ScoreNetworkA(nn.Module):
     """
 
     def __init__(self, *, num_features: int, hidden_dim: int, attn_dim: int, num_layers: int,
-                 num_linears: int, c_init: int, c_hid: int, c_final: int, num_heads: int = 4) -> None:
+                 num_linears: int, c_init: int, c_hid: int, c_final: int, num_heads: int = 4,
+                 batch_last: bool = True) -> None:
         super().__init__()
         self.c_init = c_init
+        self.batch_last = batch_last
         channels = [c_init] + [c_hid] * (num_layers - 1) + [c_final]
         self.layers = nn.ModuleList(
             GraphAttentionLayer(num_linears=num_linears, in_dim=num_features if i == 0 else hidden_dim,
@@ -43,6 +50,8 @@ class ScoreNetworkA(nn.Module):
         self.final = MLP(num_layers=3, input_dim=total, hidden_dim=2 * total, output_dim=1)
 
     def forward(self, x: Tensor, adj: Tensor, mask: Tensor, t: Tensor | None = None) -> Tensor:
+        if self.batch_last and batch_last_applies(x) and default_kernels().enabled:
+            return score_adj_batch_last(self, x, adj, mask)
         pairs = pair_packing(adj.shape[-1], adj)
         pair_mask = pairs.pair_mask(mask)  # [B, P, 1]
         channels = pairs.pack(symmetric_powers(adj, self.c_init))  # [B, P, c_init]
