@@ -17,6 +17,8 @@ The whole forward is one compiled graph (its backward too, under autograd). Same
 Compiling costs tens of seconds once per batch shape and is cached on disk, so the network uses
 this path only for large batches of small graphs (:func:`batch_last_applies`), and pads the
 batch to a few fixed sizes (:func:`padded_batch`) so that ragged last batches do not recompile.
+Each network instance and batch size is one compiled entry; past ``torch._dynamo``'s cache
+limit (8 by default) the function runs eagerly, with the same results.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from geogen.nn.compiled_kernels import CompiledKernels, default_kernels
+from geogen.nn.gdss.fused_scores import _saturated_tanh  # clamped: no denormals in the exp
 
 __all__ = ["score_adj_batch_last", "batch_last_applies", "padded_batch", "BATCH_LAST_MIN_BATCH",
            "BATCH_LAST_MAX_NODES"]
@@ -107,12 +110,6 @@ def _propagate(propagation: Tensor, x: Tensor) -> Tensor:
     for k in range(1, x.shape[1]):
         out = out + propagation[:, None, :, k] * x[None, :, None, k]
     return out
-
-
-def _saturated_tanh(dots: Tensor) -> Tensor:
-    """tanh as ``e / (e + 2)``, ``e = expm1(2x)``, ``x`` clamped to +-20 (see fused_scores)."""
-    e = torch.expm1(2.0 * dots.clamp(-20.0, 20.0))
-    return e / (e + 2.0)
 
 
 def _pair_scores(query: Tensor, key: Tensor, inv_temperature: float) -> Tensor:
@@ -195,8 +192,8 @@ def _score_adj(net: nn.Module, x: Tensor, adj: Tensor, mask: Tensor) -> Tensor:
 
 
 def _run_padded(name: str, function, net: nn.Module, x: Tensor, adj: Tensor, mask: Tensor,
-                kernels: CompiledKernels | None, *extra: Tensor) -> Tensor:
-    """``function(net, x, adj, mask, *extra)`` compiled, on batch-last copies of the inputs
+                kernels: CompiledKernels | None) -> Tensor:
+    """``function(net, x, adj, mask)`` compiled, on batch-last copies of the inputs
     padded to :func:`padded_batch` empty graphs (their outputs are dropped).
 
     Shapes:
@@ -214,7 +211,7 @@ def _run_padded(name: str, function, net: nn.Module, x: Tensor, adj: Tensor, mas
     adj_last[..., :batch] = adj.permute(1, 2, 0)
     mask_last = x.new_zeros(nodes, size)
     mask_last[:, :batch] = mask.t()
-    out = kernels.run(name, function, net, x_last, adj_last, mask_last, *extra, dynamic=False)
+    out = kernels.run(name, function, net, x_last, adj_last, mask_last, dynamic=False)
     return out[..., :batch].movedim(-1, 0).contiguous()
 
 
