@@ -191,14 +191,16 @@ def _score_adj(net: nn.Module, x: Tensor, adj: Tensor, mask: Tensor) -> Tensor:
     return _symmetric(score * pair_mask, nodes, 0.0)
 
 
-def _run_padded(name: str, function, net: nn.Module, x: Tensor, adj: Tensor, mask: Tensor,
-                kernels: CompiledKernels | None) -> Tensor:
-    """``function(net, x, adj, mask)`` compiled, on batch-last copies of the inputs
-    padded to :func:`padded_batch` empty graphs (their outputs are dropped).
+def score_adj_batch_last(net: nn.Module, x: Tensor, adj: Tensor, mask: Tensor,
+                         kernels: CompiledKernels | None = None) -> Tensor:
+    """:class:`~geogen.nn.gdss.ScoreNetworkA` ``net`` evaluated batch-last, compiled.
+
+    The batch is zero-padded to :func:`padded_batch` graphs (empty graphs; their scores are
+    dropped), so a run compiles once per padded size. With ``kernels`` that do not compile the
+    same graph runs eagerly (reference tests).
 
     Shapes:
-        x ``[B, N, F]``, adj ``[B, N, N]``, mask ``[B, N]`` -> ``function``'s ``[..., B]``
-        output moved to the front: ``[B, ...]``.
+        x ``[B, N, F]``, adj ``[B, N, N]``, mask ``[B, N]`` -> ``[B, N, N]``.
     """
     kernels = kernels or default_kernels()
     batch, nodes, features = x.shape
@@ -211,19 +213,5 @@ def _run_padded(name: str, function, net: nn.Module, x: Tensor, adj: Tensor, mas
     adj_last[..., :batch] = adj.permute(1, 2, 0)
     mask_last = x.new_zeros(nodes, size)
     mask_last[:, :batch] = mask.t()
-    out = kernels.run(name, function, net, x_last, adj_last, mask_last, dynamic=False)
-    return out[..., :batch].movedim(-1, 0).contiguous()
-
-
-def score_adj_batch_last(net: nn.Module, x: Tensor, adj: Tensor, mask: Tensor,
-                         kernels: CompiledKernels | None = None) -> Tensor:
-    """:class:`~geogen.nn.gdss.ScoreNetworkA` ``net`` evaluated batch-last, compiled.
-
-    The batch is zero-padded to :func:`padded_batch` graphs (empty graphs; their scores are
-    dropped), so a run compiles once per padded size. With ``kernels`` that do not compile the
-    same graph runs eagerly (reference tests).
-
-    Shapes:
-        x ``[B, N, F]``, adj ``[B, N, N]``, mask ``[B, N]`` -> ``[B, N, N]``.
-    """
-    return _run_padded("score_adj_batch_last", _score_adj, net, x, adj, mask, kernels)
+    scores = kernels.run("score_adj_batch_last", _score_adj, net, x_last, adj_last, mask_last, dynamic=False)
+    return scores[..., :batch].movedim(-1, 0).contiguous()  # [B, N, N]
