@@ -124,6 +124,17 @@ def test_sphere_grid_is_deterministic_and_antipodal():
     assert (torch.cdist(a, a) + 9 * torch.eye(16)).min() > 0.7
 
 
+def test_sphere_grid_and_model_build_under_no_grad_and_inference_mode():
+    """The repulsion is its own optimisation: building a model in a sampling script's
+    no_grad/inference_mode block must work and give the same grid."""
+    reference = sphere_grid(8, seed=1)
+    with torch.no_grad():
+        assert torch.equal(sphere_grid(8, seed=1), reference)
+        _model(8)
+    with torch.inference_mode():
+        assert torch.equal(sphere_grid(8, seed=1), reference)
+
+
 def test_official_nbody_configuration_parameter_count():
     model = PONITA(in_channels=1, hidden_dim=128, out_channels=0, out_vector_channels=1, num_layers=5, num_ori=16,
                    in_vector_channels=1, basis_dim=256)

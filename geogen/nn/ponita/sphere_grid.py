@@ -42,18 +42,27 @@ def sphere_grid(num_ori: int, *, seed: int = 0, steps: int = 300, antipodal: boo
         return torch.cat([points, -points]) if antipodal else points
 
     if num_ori > 1:
-        free.requires_grad_(True)
-        optimizer = torch.optim.Adam([free], lr=0.05)
-        mask = ~torch.eye(num_ori, dtype=torch.bool)
-        for step in range(steps):
-            grid = expand(free)
-            dists = (grid[:, None] - grid[None]).norm(dim=-1)[mask]  # [O*(O-1)]
-            energy = (1.0 / dists).mean()
-            optimizer.zero_grad()
-            energy.backward()
-            optimizer.param_groups[0]["lr"] = 0.05 * (1 - step / steps) + 1e-3
-            optimizer.step()
+        # the repulsion is an optimisation of its own: it needs autograd even when the model is
+        # built under torch.no_grad() or inference_mode (e.g. in a sampling script)
+        with torch.inference_mode(False), torch.enable_grad():
+            free = _repel(free, expand, num_ori, steps)
     return expand(free.detach())
+
+
+def _repel(free: torch.Tensor, expand, num_ori: int, steps: int) -> torch.Tensor:
+    """Adam on the mean Coulomb energy of ``expand(free)``. ``free`` ``[M, 3]`` -> same."""
+    free = free.clone().requires_grad_(True)
+    optimizer = torch.optim.Adam([free], lr=0.05)
+    mask = ~torch.eye(num_ori, dtype=torch.bool)
+    for step in range(steps):
+        grid = expand(free)
+        dists = (grid[:, None] - grid[None]).norm(dim=-1)[mask]  # [O*(O-1)]
+        energy = (1.0 / dists).mean()
+        optimizer.zero_grad()
+        energy.backward()
+        optimizer.param_groups[0]["lr"] = 0.05 * (1 - step / steps) + 1e-3
+        optimizer.step()
+    return free.detach()
 
 
 def antipodal_permutation(grid: torch.Tensor, atol: float = 1e-6) -> torch.Tensor | None:
