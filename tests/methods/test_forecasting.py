@@ -45,8 +45,11 @@ def test_experiment_fast_dev_run(experiment, tmp_path):
     assert isinstance(task.method, ForecastingModule)
     if experiment == "ponita_nbody":
         model = task.method.model
-        assert model.geometry.num_orientations == 16
+        assert model.geometry.num_orientations == 20  # the official main_nbody.py default
+        assert task.method.max_epochs == 0  # constant learning rate, as the official run
         assert abs(sum(p.numel() for p in model.parameters()) - 1.06e6) < 0.01e6
+    if experiment == "ponita_nbody_cpu":
+        assert task.method.max_epochs == cfg.task.trainer.max_epochs  # cosine over the run
     task.run(run_dir=tmp_path / "run")
 
 
