@@ -27,6 +27,7 @@ import numpy as np
 from geogen.data.download import RemoteFile, fetch
 from geogen.data.graph_splits import SPLIT_NAMES, GDSSSplit, SpectreSplit
 from geogen.errors import GeogenError
+from geogen.io.atomic import atomic_output
 from geogen.paths import data_root
 
 __all__ = ["GRAPH_DATASETS", "load_graphs", "graph_dataset_info", "GraphDatasetSpec"]
@@ -160,11 +161,9 @@ def _processed(spec: GraphDatasetSpec, root: str | os.PathLike | None) -> dict:
     plain = [_to_plain(graph) for graph in graphs]
     cached = {"recipe": spec.recipe, "num_nodes": [n for n, _ in plain],
               "edges": [e for _, e in plain]}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as handle:
+    # a temporary file of its own: parallel jobs may build the same cache at once
+    with atomic_output(path) as temp, open(temp, "wb") as handle:
         pickle.dump(cached, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(path)
     return cached
 
 

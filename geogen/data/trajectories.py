@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geogen.io.atomic import atomic_output
 from geogen.paths import data_root
 
 __all__ = ["ChargedNBodyConfig", "NBodyTrajectories", "simulate_charged", "load_charged_split", "SPLIT_SIZES"]
@@ -121,8 +122,6 @@ def load_charged_split(split: str, count: int | None = None, root: str | Path | 
             if str(cached["config"]) == key:
                 return NBodyTrajectories(cached["pos"], cached["vel"], cached["charges"])
     data = simulate_charged(_seeds(split, count), config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, pos=data.pos, vel=data.vel, charges=data.charges, config=np.array(key))
-    tmp.replace(path)
+    with atomic_output(path) as temp, open(temp, "wb") as handle:  # safe for parallel jobs
+        np.savez_compressed(handle, pos=data.pos, vel=data.vel, charges=data.charges, config=np.array(key))
     return data

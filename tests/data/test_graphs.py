@@ -1,6 +1,7 @@
 """Generic-graph datasets: sizes, GDSS/SPECTRE splits, generators, processed cache."""
 
 import pickle
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -89,3 +90,18 @@ def test_errors(tmp_path):
         load_graphs("nope")
     with pytest.raises(GeogenError, match="unknown split"):
         load_graphs("planar", "dev", root=tmp_path)
+
+
+def test_parallel_jobs_write_the_cache_through_temporary_files_of_their_own(tmp_path, monkeypatch):
+    # Two jobs building the same cache once shared one `graphs.tmp`: the second rename failed.
+    import geogen.data.graphs as graphs_module
+
+    names, dump = [], pickle.dump
+    monkeypatch.setattr(graphs_module.pickle, "dump",
+                        lambda obj, handle, **kw: (names.append(handle.name), dump(obj, handle, **kw)))
+    for root in (tmp_path / "a", tmp_path / "b"):
+        load_graphs("planar", root=root)
+    assert len(names) == 2
+    assert Path(names[0]).name != Path(names[1]).name
+    assert Path(names[0]).parent.name == "processed"
+    assert not list((tmp_path / "a" / "planar" / "processed").glob("*.tmp"))
